@@ -71,8 +71,8 @@ def step_losses(loss: str, head: str, reduction: str, logits: np.ndarray, ys: np
         raise ValueError(f"unknown reduction {reduction!r}; choose 'sum' or 'mean'")
     scored = np.asarray(scored, dtype=bool)
     n = int(scored.sum())
-    if n == 0:
-        raise ValueError("no timestep is scored, so there is no loss to backpropagate")
+    if n == 0:  # nothing to score (e.g. a typed sentence without tags): no loss, no gradient
+        return np.zeros(len(scored)), 0.0, np.zeros_like(logits)
     t = np.where(scored[:, None], targets, 0.0)  # unscored targets may be NaN placeholders
     with np.errstate(over="ignore", invalid="ignore"):
         per_step, dlogits = _elementwise(loss, head, logits, ys, t)

@@ -116,6 +116,21 @@ class Trace:
                     and all(np.isfinite(g).all() for g in self.grads.values()))
 
     @cached_property
+    def problem(self) -> str | None:
+        """None when every number is finite; otherwise where the first overflow happened."""
+        if self.finite:
+            return None
+        for name, arr in (("h", self.hs), ("y", self.ys), ("dL/dh", self.dh)):
+            bad = ~np.isfinite(arr).all(axis=1)
+            if bad.any():
+                t = int(np.argmax(bad)) + 1
+                return (f"{name}_{t} is not a finite number: the values overflowed float64 "
+                        "(weights or inputs too large); earlier steps are still valid")
+        if not np.isfinite(self.loss):
+            return "the loss is not a finite number: a probability reached exactly 0 or 1"
+        return "a gradient is not a finite number: the backward pass overflowed float64"
+
+    @cached_property
     def _jacobian(self):
         n, lg = jacobian.jacobian_norms(self.fprime, self.params.W_hh)
         return frozen(n), frozen(lg)

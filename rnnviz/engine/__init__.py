@@ -1,0 +1,26 @@
+"""The rnnviz engine: a vanilla RNN in pure NumPy, with every intermediate kept.
+
+    >>> from rnnviz.engine import Spec, build, run
+    >>> built = build(Spec(text="hello", level="char", hidden_size=3))
+    >>> trace = run(built.params, built.sample, built.config)
+    >>> trace.hs.shape            # hidden states h_1..h_T, one row per timestep
+    (4, 3)
+
+No Qt anywhere under this package: it works in a notebook or a script.
+"""
+
+from .clipping import ClipRecord, clip, global_norm
+from .forward import ForwardPass, forward
+from .gradcheck import check as gradcheck
+from .init import init_params
+from .jacobian import condition, jacobian_norms, sigma_max
+from .params import Params
+from .spec import Built, Example, Spec, build
+from .tokenizer import UNK, Vocab, tokenize
+from .trace import Config, Sample, Trace, run
+
+__all__ = [
+    "Built", "ClipRecord", "Config", "Example", "ForwardPass", "Params", "Sample", "Spec",
+    "Trace", "UNK", "Vocab", "build", "clip", "condition", "forward", "global_norm",
+    "gradcheck", "init_params", "jacobian_norms", "run", "sigma_max", "tokenize",
+]
