@@ -1,0 +1,1 @@
+"""The desktop app (PySide6 + pyqtgraph). Everything Qt lives under this package."""
