@@ -15,8 +15,15 @@ from .engine.tokenizer import tokenize
 from .engine.trace import Config, run
 from .state import NOTATIONS, PHASES, Analysis, State
 
-CONFIG_FIELDS = ("activation", "head", "loss", "reduction", "truncation", "clip_mode",
-                 "clip_threshold")
+CONFIG_FIELDS = (
+    "activation",
+    "head",
+    "loss",
+    "reduction",
+    "truncation",
+    "clip_mode",
+    "clip_threshold",
+)
 
 
 def analyse(spec: Spec) -> Analysis:
@@ -36,8 +43,9 @@ class Session:
         self.state.update(spec=spec, analysis=analysis, cursor=0, error=None)
 
     # -- the experiment -------------------------------------------------------
-    def set_spec(self, spec: Spec, *, path: str | None = None, dirty: bool = False,
-                 cursor: int = 0) -> bool:
+    def set_spec(
+        self, spec: Spec, *, path: str | None = None, dirty: bool = False, cursor: int = 0
+    ) -> bool:
         """Replace the whole experiment (a preset or a loaded file)."""
         return self._apply(spec, dirty=dirty, path=path, cursor=cursor, notice=None)
 
@@ -54,8 +62,10 @@ class Session:
             n = len(tokenize(text, spec.level, spec.lowercase, spec.punctuation))
             if n != len(spec.tags):
                 changes["tags"] = None
-                notice = (f"The tags were for {len(spec.tags)} tokens and the text now has {n}: "
-                          "no step is scored until you give new tags.")
+                notice = (
+                    f"The tags were for {len(spec.tags)} tokens and the text now has {n}: "
+                    "no step is scored until you give new tags."
+                )
         return self._apply(spec.with_(**changes), notice=notice)
 
     def set_input(self, **changes) -> bool:
@@ -73,17 +83,24 @@ class Session:
             return False
         return self._apply(spec.with_(config=config, **changes))
 
-    def _apply(self, spec: Spec, *, cursor: int | None = None, notice: str | None = None,
-               **extra) -> bool:
+    def _apply(
+        self, spec: Spec, *, cursor: int | None = None, notice: str | None = None, **extra
+    ) -> bool:
         old = self.state.spec
         try:
             analysis = analyse(spec)
         except ValueError as e:
             if spec.params is not None and _shape_change(old, spec):
                 # the tutorial's matrices only fit its sizes: fall back to seeded weights
-                return self._apply(spec.with_(params=None), cursor=cursor, **extra, notice=(
-                    f"The preset's hand-written weights do not fit these sizes, so the network "
-                    f"now starts from random weights (seed {spec.seed})."))
+                return self._apply(
+                    spec.with_(params=None),
+                    cursor=cursor,
+                    **extra,
+                    notice=(
+                        f"The preset's hand-written weights do not fit these sizes, so the network "
+                        f"now starts from random weights (seed {spec.seed})."
+                    ),
+                )
             self.state.update(error=str(e))
             return False
         T = analysis.length
@@ -91,9 +108,15 @@ class Session:
         unit = self.state.selected_unit
         if unit is not None and unit >= analysis.built.params.hidden_size:
             unit = None
-        self.state.update(**{"dirty": True, **extra}, spec=spec, analysis=analysis,
-                          cursor=min(max(c, 0), T - 1), selected_unit=unit, error=None,
-                          notice=notice)
+        self.state.update(
+            **{"dirty": True, **extra},
+            spec=spec,
+            analysis=analysis,
+            cursor=min(max(c, 0), T - 1),
+            selected_unit=unit,
+            error=None,
+            notice=notice,
+        )
         return True
 
     # -- the shared cursor and view ------------------------------------------
@@ -135,6 +158,16 @@ class Session:
 
 
 def _shape_change(old: Spec, new: Spec) -> bool:
-    keys = ("hidden_size", "embedding_size", "encoding", "level", "vocab", "classes",
-            "output_size", "task", "lowercase", "punctuation")
+    keys = (
+        "hidden_size",
+        "embedding_size",
+        "encoding",
+        "level",
+        "vocab",
+        "classes",
+        "output_size",
+        "task",
+        "lowercase",
+        "punctuation",
+    )
     return any(getattr(old, k) != getattr(new, k) for k in keys)

@@ -11,11 +11,10 @@ out-of-range cursor, say).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-
-import weakref
 
 import numpy as np
 
@@ -37,8 +36,11 @@ class Signal:
         self._refs: list = []
 
     def connect(self, callback: Callable[[Any], None]) -> None:
-        ref = (weakref.WeakMethod(callback) if hasattr(callback, "__self__")
-               else (lambda cb=callback: cb))
+        ref = (
+            weakref.WeakMethod(callback)
+            if hasattr(callback, "__self__")
+            else (lambda cb=callback: cb)
+        )
         self._refs.append((ref, callback if not hasattr(callback, "__self__") else None))
 
     def disconnect(self, callback: Callable[[Any], None]) -> None:
@@ -67,17 +69,17 @@ class Analysis:
 
 
 FIELDS = {
-    "spec": None,           # Spec: the experiment as the user set it up
-    "analysis": None,       # Analysis: the built network and its trace
-    "cursor": 0,            # int: the shared timestep, 0-based (timestep cursor + 1)
-    "phase": "forward",     # "forward" | "backward": which pass the playhead walks
+    "spec": None,  # Spec: the experiment as the user set it up
+    "analysis": None,  # Analysis: the built network and its trace
+    "cursor": 0,  # int: the shared timestep, 0-based (timestep cursor + 1)
+    "phase": "forward",  # "forward" | "backward": which pass the playhead walks
     "selected_unit": None,  # int | None: hidden unit highlighted in every panel
-    "notation": "xh",       # one of NOTATIONS
-    "error": None,          # str | None: why the last change was refused (inline message)
-    "notice": None,         # str | None: something the user should know (not an error)
-    "playing": False,       # bool: timeline playback running
-    "path": None,           # str | None: the session file on disk
-    "dirty": False,         # bool: unsaved changes
+    "notation": "xh",  # one of NOTATIONS
+    "error": None,  # str | None: why the last change was refused (inline message)
+    "notice": None,  # str | None: something the user should know (not an error)
+    "playing": False,  # bool: timeline playback running
+    "path": None,  # str | None: the session file on disk
+    "dirty": False,  # bool: unsaved changes
 }
 
 

@@ -11,16 +11,46 @@ No Qt anywhere under this package: it works in a notebook or a script.
 
 from .clipping import ClipRecord, clip, global_norm
 from .forward import ForwardPass, forward
+from .generate import Generation, generate
 from .gradcheck import check as gradcheck
 from .init import init_params
 from .jacobian import condition, jacobian_norms, sigma_max
+from .optimizers import make_optimizer
 from .params import Params
 from .spec import Built, Example, Spec, build
 from .tokenizer import UNK, Vocab, tokenize
 from .trace import Config, Sample, Trace, run
+from .train import Snapshot, TrainSettings, evaluate, lockstep, train
 
 __all__ = [
-    "Built", "ClipRecord", "Config", "Example", "ForwardPass", "Params", "Sample", "Spec",
-    "Trace", "UNK", "Vocab", "build", "clip", "condition", "forward", "global_norm",
-    "gradcheck", "init_params", "jacobian_norms", "run", "sigma_max", "tokenize",
+    "Built",
+    "ClipRecord",
+    "Config",
+    "Example",
+    "ForwardPass",
+    "Params",
+    "Sample",
+    "Spec",
+    "Trace",
+    "UNK",
+    "Vocab",
+    "build",
+    "clip",
+    "condition",
+    "forward",
+    "global_norm",
+    "Generation",
+    "Snapshot",
+    "TrainSettings",
+    "evaluate",
+    "generate",
+    "lockstep",
+    "make_optimizer",
+    "train",
+    "gradcheck",
+    "init_params",
+    "jacobian_norms",
+    "run",
+    "sigma_max",
+    "tokenize",
 ]

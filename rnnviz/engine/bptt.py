@@ -46,8 +46,14 @@ def _full_sweep(dh_local: np.ndarray, fprime: np.ndarray, W_hh: np.ndarray) -> n
     return dh
 
 
-def per_loss_sweep(dh_local: np.ndarray, fprime: np.ndarray, W_hh: np.ndarray,
-                   scored: np.ndarray, max_lag: int, norms: bool = False):
+def per_loss_sweep(
+    dh_local: np.ndarray,
+    fprime: np.ndarray,
+    W_hh: np.ndarray,
+    scored: np.ndarray,
+    max_lag: int,
+    norms: bool = False,
+):
     """Carry every scored step's gradient back at most ``max_lag`` steps, together.
 
     Returns (dh (T, H), M (T, T) or None) where dh[s] = sum over losses t with
@@ -55,8 +61,8 @@ def per_loss_sweep(dh_local: np.ndarray, fprime: np.ndarray, W_hh: np.ndarray,
     the diagonal, at unscored rows and beyond the lag limit).
     """
     T, H = dh_local.shape
-    steps = np.flatnonzero(scored)   # (n,) ascending loss steps
-    G = dh_local[steps].copy()       # (n, H) row i: dL_{steps[i]}/dh at its position
+    steps = np.flatnonzero(scored)  # (n,) ascending loss steps
+    G = dh_local[steps].copy()  # (n, H) row i: dL_{steps[i]}/dh at its position
     dh = np.zeros((T, H))
     M = np.zeros((T, T)) if norms else None
     for lag in range(min(max_lag, T)):
@@ -65,16 +71,23 @@ def per_loss_sweep(dh_local: np.ndarray, fprime: np.ndarray, W_hh: np.ndarray,
             break
         if first:
             G, steps = G[first:], steps[first:]
-        pos = steps - lag                    # (n,) timestep each row has reached
-        dh[pos] += G                         # positions are distinct for one lag
+        pos = steps - lag  # (n,) timestep each row has reached
+        dh[pos] += G  # positions are distinct for one lag
         if M is not None:
             M[steps, pos] = np.sqrt(np.einsum("ij,ij->i", G, G))
-        G = (G * fprime[pos]) @ W_hh         # one step further back, all losses at once
+        G = (G * fprime[pos]) @ W_hh  # one step further back, all losses at once
     return dh, M
 
 
-def backward(params: Params, fwd: ForwardPass, dlogits: np.ndarray, activation: str,
-             scored: np.ndarray, truncation: int | None = None, ids=None) -> dict:
+def backward(
+    params: Params,
+    fwd: ForwardPass,
+    dlogits: np.ndarray,
+    activation: str,
+    scored: np.ndarray,
+    truncation: int | None = None,
+    ids=None,
+) -> dict:
     """Gradients of the loss whose dL/do is ``dlogits`` (T, O).
 
     Returns a dict with ``grads`` (one array per parameter, ``E`` if present),
@@ -83,7 +96,7 @@ def backward(params: Params, fwd: ForwardPass, dlogits: np.ndarray, activation: 
     """
     T = fwd.hs.shape[0]
     fprime = derivative(activation, fwd.zs, fwd.hs)  # (T, H) diag of dh_t/dz_t
-    dh_local = dlogits @ params.W_hy                 # (T, H) W_hy^T dL/do_t, all t at once
+    dh_local = dlogits @ params.W_hy  # (T, H) W_hy^T dL/do_t, all t at once
     with np.errstate(over="ignore", invalid="ignore"):
         if truncation is None or truncation >= T:
             dh = _full_sweep(dh_local, fprime, params.W_hh)
@@ -91,19 +104,25 @@ def backward(params: Params, fwd: ForwardPass, dlogits: np.ndarray, activation: 
             if truncation < 1:
                 raise ValueError(f"truncation must be at least 1 step, not {truncation}")
             dh, _ = per_loss_sweep(dh_local, fprime, params.W_hh, scored, truncation)
-        dz = fprime * dh                              # (T, H)
-        h_prev = previous_states(params, fwd.hs)      # (T, H)
+        dz = fprime * dh  # (T, H)
+        h_prev = previous_states(params, fwd.hs)  # (T, H)
         grads = {
-            "W_xh": dz.T @ fwd.xs,                    # (H, D) sum_t dz_t x_t^T
-            "W_hh": dz.T @ h_prev,                    # (H, H) sum_t dz_t h_{t-1}^T
-            "b_h": dz.sum(axis=0),                    # (H,)
-            "W_hy": dlogits.T @ fwd.hs,               # (O, H)
-            "b_y": dlogits.sum(axis=0),               # (O,)
+            "W_xh": dz.T @ fwd.xs,  # (H, D) sum_t dz_t x_t^T
+            "W_hh": dz.T @ h_prev,  # (H, H) sum_t dz_t h_{t-1}^T
+            "b_h": dz.sum(axis=0),  # (H,)
+            "W_hy": dlogits.T @ fwd.hs,  # (O, H)
+            "b_y": dlogits.sum(axis=0),  # (O,)
             "h0": dz[0] @ params.W_hh if T else np.zeros(params.hidden_size),
         }
         if params.E is not None:
             dE = np.zeros_like(params.E)
             np.add.at(dE, np.asarray(ids, dtype=int), dz @ params.W_xh)  # repeated ids add up
             grads["E"] = dE
-    return {"grads": grads, "dh": dh, "dh_local": dh_local, "dh_carried": dh - dh_local,
-            "dz": dz, "fprime": fprime}
+    return {
+        "grads": grads,
+        "dh": dh,
+        "dh_local": dh_local,
+        "dh_carried": dh - dh_local,
+        "dz": dz,
+        "fprime": fprime,
+    }

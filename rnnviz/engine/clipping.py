@@ -26,7 +26,7 @@ class ClipRecord:
     norm_before: float  # global L2 norm of the raw gradient (what clip_grad_norm_ returns)
     norm_after: float
     clipped: bool
-    cosine: float       # cos(raw, clipped); 1.0 when nothing changed
+    cosine: float  # cos(raw, clipped); 1.0 when nothing changed
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
@@ -53,8 +53,9 @@ def clip(grads: dict[str, np.ndarray], mode: str = "off", threshold: float = 1.0
         out = {k: g.copy() for k, g in grads.items()}
     after = global_norm(out)
     changed = any(not np.array_equal(out[k], grads[k]) for k in grads)
-    return out, ClipRecord(mode, float(threshold), before, after, changed,
-                           _cosine(grads, out, before, after, changed))
+    return out, ClipRecord(
+        mode, float(threshold), before, after, changed, _cosine(grads, out, before, after, changed)
+    )
 
 
 def _cosine(a: dict, b: dict, na: float, nb: float, changed: bool) -> float:

@@ -23,21 +23,22 @@ from .params import Params, frozen
 
 @dataclass(frozen=True, eq=False)
 class ForwardPass:
-    xs: np.ndarray      # (T, D) inputs
-    zs: np.ndarray      # (T, H) pre-activations
-    hs: np.ndarray      # (T, H) hidden states h_1..h_T
+    xs: np.ndarray  # (T, D) inputs
+    zs: np.ndarray  # (T, H) pre-activations
+    hs: np.ndarray  # (T, H) hidden states h_1..h_T
     logits: np.ndarray  # (T, O) o_t
-    ys: np.ndarray      # (T, O) outputs y_t = g(o_t)
+    ys: np.ndarray  # (T, O) outputs y_t = g(o_t)
 
 
-def forward(params: Params, xs: np.ndarray, activation: str = "tanh",
-            head_name: str = "softmax") -> ForwardPass:
+def forward(
+    params: Params, xs: np.ndarray, activation: str = "tanh", head_name: str = "softmax"
+) -> ForwardPass:
     xs = np.asarray(xs, dtype=float)
     T = xs.shape[0]
     H = params.hidden_size
     zs = xs @ params.W_xh.T + params.b_h  # (T, H) input part of every z_t, one matmul
-    hs = np.empty((T, H))                 # (T, H)
-    W_hh_T = params.W_hh.T                # h @ W_hh.T == W_hh h
+    hs = np.empty((T, H))  # (T, H)
+    W_hh_T = params.W_hh.T  # h @ W_hh.T == W_hh h
     h = params.h0
     tanh = activation == "tanh"  # the common case, without a dispatch per step
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite is reported, not raised
@@ -49,7 +50,7 @@ def forward(params: Params, xs: np.ndarray, activation: str = "tanh",
                 hs[t] = activate(activation, zs[t])
             h = hs[t]
         logits = hs @ params.W_hy.T + params.b_y  # (T, O)
-        ys = head(head_name, logits)              # (T, O)
+        ys = head(head_name, logits)  # (T, O)
     return ForwardPass(frozen(xs), frozen(zs), frozen(hs), frozen(logits), frozen(ys))
 
 

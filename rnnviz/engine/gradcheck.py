@@ -25,8 +25,9 @@ def _inputs(params: Params, sample: Sample) -> np.ndarray:
     return params.E[sample.ids] if params.E is not None else sample.xs
 
 
-def objective(params: Params, sample: Sample, config: Config, inject=None,
-              anchor: np.ndarray | None = None) -> float:
+def objective(
+    params: Params, sample: Sample, config: Config, inject=None, anchor: np.ndarray | None = None
+) -> float:
     """The (possibly truncated) loss; ``inject=(s, v)`` adds v to h_s.
 
     ``anchor`` (T, H) holds the states that truncated windows start from,
@@ -57,8 +58,9 @@ def objective(params: Params, sample: Sample, config: Config, inject=None,
         h_t = run_from(start, h_start, t)[-1]
         total_logits[t] = params.W_hy @ h_t + params.b_y
     ys = head(config.head, total_logits)
-    _, loss, _ = step_losses(config.loss, config.head, config.reduction, total_logits, ys,
-                             sample.targets, sample.scored)
+    _, loss, _ = step_losses(
+        config.loss, config.head, config.reduction, total_logits, ys, sample.targets, sample.scored
+    )
     return loss
 
 
@@ -88,8 +90,9 @@ def rel_error(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.linalg.norm(a - b) / denom)
 
 
-def check(params: Params, sample: Sample, config: Config, eps: float = 1e-5,
-          tol: float = 1e-7) -> list[dict]:
+def check(
+    params: Params, sample: Sample, config: Config, eps: float = 1e-5, tol: float = 1e-7
+) -> list[dict]:
     """Compare BPTT with central differences for every parameter and for dL/dh_t."""
     tr = run(params, sample, config)
     rows = []
@@ -115,6 +118,9 @@ def check(params: Params, sample: Sample, config: Config, eps: float = 1e-5,
 
 def _row(name: str, analytic: np.ndarray, numeric: np.ndarray, tol: float) -> dict:
     err = rel_error(analytic, numeric)
-    return {"name": name, "rel_error": err,
-            "max_abs_error": float(np.max(np.abs(analytic - numeric), initial=0.0)),
-            "passed": bool(err < tol)}
+    return {
+        "name": name,
+        "rel_error": err,
+        "max_abs_error": float(np.max(np.abs(analytic - numeric), initial=0.0)),
+        "passed": bool(err < tol),
+    }

@@ -38,9 +38,15 @@ def scale_to_sigma(W: np.ndarray, target: float) -> np.ndarray:
     return W * (target / s) if s > 0 else W.copy()
 
 
-def init_params(rng: np.random.Generator, input_size: int, hidden_size: int, output_size: int,
-                vocab_size: int | None = None, scheme: str = "xavier",
-                sigma_max: float | None = None) -> Params:
+def init_params(
+    rng: np.random.Generator,
+    input_size: int,
+    hidden_size: int,
+    output_size: int,
+    vocab_size: int | None = None,
+    scheme: str = "xavier",
+    sigma_max: float | None = None,
+) -> Params:
     """Fresh parameters; ``vocab_size`` adds an embedding E (vocab_size, input_size)."""
     if scheme not in SCHEMES:
         raise ValueError(f"unknown initialisation {scheme!r}; choose one of {', '.join(SCHEMES)}")
@@ -55,5 +61,6 @@ def init_params(rng: np.random.Generator, input_size: int, hidden_size: int, out
         if not (np.isfinite(sigma_max) and sigma_max >= 0):
             raise ValueError(f"sigma_max must be a number >= 0, not {sigma_max}")
         W_hh = scale_to_sigma(W_hh, sigma_max)
-    return Params(W_xh=W_xh, W_hh=W_hh, b_h=np.zeros(H), W_hy=W_hy, b_y=np.zeros(O),
-                  h0=np.zeros(H), E=E)
+    return Params(
+        W_xh=W_xh, W_hh=W_hh, b_h=np.zeros(H), W_hy=W_hy, b_y=np.zeros(O), h0=np.zeros(H), E=E
+    )

@@ -33,7 +33,10 @@ def condition(activation: str, W_hh: np.ndarray) -> dict:
     s, g = sigma_max(W_hh), gamma(activation)
     threshold = 1.0 / g
     if s < threshold:
-        verdict, words = "vanishing", f"σ_max = {s:.3g} < 1/γ = {threshold:.3g}: vanishing is guaranteed"
+        verdict, words = (
+            "vanishing",
+            f"σ_max = {s:.3g} < 1/γ = {threshold:.3g}: vanishing is guaranteed",
+        )
     else:
         verdict = "exploding-possible"
         words = f"σ_max = {s:.3g} ≥ 1/γ = {threshold:.3g}: exploding is possible, not certain"

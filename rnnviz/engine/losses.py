@@ -25,8 +25,11 @@ from .functions import head_vjp
 LOSSES = ("ce", "bce", "mse")
 REDUCTIONS = ("sum", "mean")
 # Which heads each loss accepts: cross-entropies need probabilities.
-COMPATIBLE = {"ce": ("softmax", "sigmoid"), "bce": ("sigmoid",),
-              "mse": ("softmax", "sigmoid", "identity")}
+COMPATIBLE = {
+    "ce": ("softmax", "sigmoid"),
+    "bce": ("sigmoid",),
+    "mse": ("softmax", "sigmoid", "identity"),
+}
 
 
 def check_pair(loss: str, head: str) -> None:
@@ -34,8 +37,7 @@ def check_pair(loss: str, head: str) -> None:
         raise ValueError(f"unknown loss {loss!r}; choose one of {', '.join(LOSSES)}")
     if head not in COMPATIBLE[loss]:
         raise ValueError(
-            f"the {loss} loss needs a {' or '.join(COMPATIBLE[loss])} output head, "
-            f"not {head!r}"
+            f"the {loss} loss needs a {' or '.join(COMPATIBLE[loss])} output head, not {head!r}"
         )
 
 
@@ -60,8 +62,15 @@ def _elementwise(loss: str, head: str, o: np.ndarray, y: np.ndarray, t: np.ndarr
     return (diff * diff).sum(axis=1), head_vjp(head, y, 2.0 * diff)
 
 
-def step_losses(loss: str, head: str, reduction: str, logits: np.ndarray, ys: np.ndarray,
-                targets: np.ndarray, scored: np.ndarray):
+def step_losses(
+    loss: str,
+    head: str,
+    reduction: str,
+    logits: np.ndarray,
+    ys: np.ndarray,
+    targets: np.ndarray,
+    scored: np.ndarray,
+):
     """Return (step_losses (T,), total loss, dL/do (T, O)).
 
     ``step_losses`` is 0 at unscored steps; ``scored`` is a (T,) bool mask.

@@ -45,8 +45,14 @@ class Params:
                 object.__setattr__(self, f.name, frozen(v))
         H, D = self.W_xh.shape if self.W_xh.ndim == 2 else (-1, -1)
         O = self.W_hy.shape[0] if self.W_hy.ndim == 2 else -1
-        want = {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,), "W_hy": (O, H),
-                "b_y": (O,), "h0": (H,)}
+        want = {
+            "W_xh": (H, D),
+            "W_hh": (H, H),
+            "b_h": (H,),
+            "W_hy": (O, H),
+            "b_y": (O,),
+            "h0": (H,),
+        }
         if self.E is not None:
             want["E"] = (self.E.shape[0], D)
         for name, shape in want.items():
@@ -85,8 +91,8 @@ class Params:
     def equals(self, other: Params) -> bool:
         """Bit-for-bit equality of every array."""
         return self.names() == other.names() and all(
-            np.array_equal(a, b) for a, b in zip(self.as_dict().values(),
-                                                 other.as_dict().values(), strict=True)
+            np.array_equal(a, b)
+            for a, b in zip(self.as_dict().values(), other.as_dict().values(), strict=True)
         )
 
 

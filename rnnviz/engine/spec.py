@@ -31,7 +31,7 @@ from .tokenizer import LEVELS, PUNCTUATION_MODES, UNK, Vocab, tokenize
 from .trace import Config, Sample
 
 TASKS = ("many-to-one", "many-to-many", "next-token")
-MAX_TOKENS = 2000      # longer inputs are refused with a message, not a frozen window
+MAX_TOKENS = 2000  # longer inputs are refused with a message, not a frozen window
 MAX_HIDDEN = 512
 MAX_INPUT = 4096
 
@@ -60,7 +60,7 @@ class Spec:
     embedding_size: int = 8
     # the network
     hidden_size: int = 8
-    output_size: int | None = None       # only for raw numeric targets without classes
+    output_size: int | None = None  # only for raw numeric targets without classes
     classes: tuple[str, ...] = ()
     task: str = "next-token"
     label: object = None
@@ -85,10 +85,10 @@ class Built:
 
     spec: Spec
     vocab: Vocab | None
-    tokens: tuple[str, ...]        # the displayed input tokens (T of them)
+    tokens: tuple[str, ...]  # the displayed input tokens (T of them)
     target_tokens: tuple[str, ...]  # a readable target per step ('' when unscored)
     sample: Sample
-    samples: tuple[Sample, ...]    # the training set (the displayed sample if none)
+    samples: tuple[Sample, ...]  # the training set (the displayed sample if none)
     params: Params
     config: Config
     output_names: tuple[str, ...]  # name of each output unit
@@ -102,15 +102,23 @@ def validate(spec: Spec) -> None:
         (spec.encoding in ENCODINGS, f"encoding must be one of {', '.join(ENCODINGS)}"),
         (spec.task in TASKS, f"task must be one of {', '.join(TASKS)}"),
         (spec.init in SCHEMES, f"init must be one of {', '.join(SCHEMES)}"),
-        (_whole(spec.hidden_size, 1, MAX_HIDDEN),
-         f"hidden size must be a whole number from 1 to {MAX_HIDDEN}, not {spec.hidden_size!r}"),
-        (_whole(spec.embedding_size, 1, MAX_INPUT),
-         f"embedding size must be a whole number from 1 to {MAX_INPUT}, "
-         f"not {spec.embedding_size!r}"),
-        (spec.output_size is None or _whole(spec.output_size, 1, MAX_INPUT),
-         f"output size must be a whole number from 1 to {MAX_INPUT}"),
-        (isinstance(spec.seed, int) and not isinstance(spec.seed, bool) and spec.seed >= 0,
-         f"seed must be a whole number >= 0, not {spec.seed!r}"),
+        (
+            _whole(spec.hidden_size, 1, MAX_HIDDEN),
+            f"hidden size must be a whole number from 1 to {MAX_HIDDEN}, not {spec.hidden_size!r}",
+        ),
+        (
+            _whole(spec.embedding_size, 1, MAX_INPUT),
+            f"embedding size must be a whole number from 1 to {MAX_INPUT}, "
+            f"not {spec.embedding_size!r}",
+        ),
+        (
+            spec.output_size is None or _whole(spec.output_size, 1, MAX_INPUT),
+            f"output size must be a whole number from 1 to {MAX_INPUT}",
+        ),
+        (
+            isinstance(spec.seed, int) and not isinstance(spec.seed, bool) and spec.seed >= 0,
+            f"seed must be a whole number >= 0, not {spec.seed!r}",
+        ),
     ]
     for ok, message in checks:
         if not ok:
@@ -131,16 +139,19 @@ def build(spec: Spec) -> Built:
     names, O = _outputs(spec, vocab)
     D = len(vocab) if spec.encoding == "onehot" else spec.embedding_size
     params = _params(spec, D, O, len(vocab) if spec.encoding == "embedding" else None)
-    sample, target_tokens = _sample(spec, vocab, token_lists[0], spec.label, spec.tags, params,
-                                    names, what="the text")
+    sample, target_tokens = _sample(
+        spec, vocab, token_lists[0], spec.label, spec.tags, params, names, what="the text"
+    )
     samples = tuple(
-        _sample(spec, vocab, toks, ex.label, ex.tags, params, names,
-                what=f"training example {i}")[0]
+        _sample(spec, vocab, toks, ex.label, ex.tags, params, names, what=f"training example {i}")[
+            0
+        ]
         for i, (ex, toks) in enumerate(zip(spec.dataset, token_lists[1:], strict=True), start=1)
     )
     shown = tuple(token_lists[0][:-1] if spec.task == "next-token" else token_lists[0])
-    return Built(spec, vocab, shown, target_tokens, sample, samples or (sample,), params,
-                 spec.config, names)
+    return Built(
+        spec, vocab, shown, target_tokens, sample, samples or (sample,), params, spec.config, names
+    )
 
 
 def _vocab(spec: Spec, token_lists: list[list[str]]) -> Vocab:
@@ -167,10 +178,8 @@ def _outputs(spec: Spec, vocab: Vocab | None) -> tuple[tuple[str, ...], int]:
 def _params(spec: Spec, D: int, O: int, V: int | None) -> Params:
     H = spec.hidden_size
     if spec.params is None:
-        return init_params(np.random.default_rng(spec.seed), D, H, O, V, spec.init,
-                           spec.sigma_max)
-    shapes = {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,), "W_hy": (O, H), "b_y": (O,),
-              "h0": (H,)}
+        return init_params(np.random.default_rng(spec.seed), D, H, O, V, spec.init, spec.sigma_max)
+    shapes = {"W_xh": (H, D), "W_hh": (H, H), "b_h": (H,), "W_hy": (O, H), "b_y": (O,), "h0": (H,)}
     if V is not None:
         shapes["E"] = (V, D)
     unknown = set(spec.params) - set(NAMES)
@@ -195,8 +204,11 @@ def _params(spec: Spec, D: int, O: int, V: int | None) -> Params:
 
 def _sample(spec, vocab, tokens, label, tags, params, names, what):
     if not tokens:
-        raise ValueError(f"{what} is empty: type at least one word" if spec.level == "word"
-                         else f"{what} is empty: type at least one character")
+        raise ValueError(
+            f"{what} is empty: type at least one word"
+            if spec.level == "word"
+            else f"{what} is empty: type at least one character"
+        )
     if len(tokens) > MAX_TOKENS:
         raise ValueError(f"{what} has {len(tokens)} tokens; rnnviz shows at most {MAX_TOKENS}")
     ids = vocab.encode(tokens)
@@ -211,8 +223,7 @@ def _sample(spec, vocab, tokens, label, tags, params, names, what):
         inputs = ids
         targets, scored, target_tokens = _targets(spec, len(ids), label, tags, names, what)
     xs = one_hot(inputs, len(vocab)) if spec.encoding == "onehot" else embed(inputs, params.E)
-    return Sample(xs, targets, scored, tuple(vocab.decode(inputs)), np.array(inputs)), \
-        target_tokens
+    return Sample(xs, targets, scored, tuple(vocab.decode(inputs)), np.array(inputs)), target_tokens
 
 
 def _targets(spec, T, label, tags, names, what):
@@ -264,8 +275,9 @@ def _build_numeric(spec: Spec) -> Built:
     else:
         names, _ = _outputs(spec, None)
         xs = series
-        targets, scored, readable = _targets(spec, len(xs), spec.label, spec.tags, names,
-                                             "the series")
+        targets, scored, readable = _targets(
+            spec, len(xs), spec.label, spec.tags, names, "the series"
+        )
     params = _params(spec, D, len(names), None)
     tokens = tuple(", ".join(f"{v:g}" for v in row) for row in xs)
     sample = Sample(xs, targets, scored, tokens, None)

@@ -35,28 +35,31 @@ class Config:
 
     def __post_init__(self) -> None:
         if self.activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {self.activation!r}; "
-                             f"choose one of {', '.join(ACTIVATIONS)}")
+            raise ValueError(
+                f"unknown activation {self.activation!r}; choose one of {', '.join(ACTIVATIONS)}"
+            )
         if self.head not in HEADS:
             raise ValueError(f"unknown output head {self.head!r}; choose one of {', '.join(HEADS)}")
         check_pair(self.loss, self.head)
         if self.reduction not in REDUCTIONS:
             raise ValueError(f"unknown reduction {self.reduction!r}; choose 'sum' or 'mean'")
         if self.truncation is not None and (
-            isinstance(self.truncation, bool) or not isinstance(self.truncation, int)
+            isinstance(self.truncation, bool)
+            or not isinstance(self.truncation, int)
             or self.truncation < 1
         ):
-            raise ValueError(f"truncation must be a whole number of steps >= 1, "
-                             f"not {self.truncation!r}")
+            raise ValueError(
+                f"truncation must be a whole number of steps >= 1, not {self.truncation!r}"
+            )
 
 
 @dataclass(frozen=True, eq=False)
 class Sample:
     """One input sequence with its targets."""
 
-    xs: np.ndarray            # (T, D) input vectors
-    targets: np.ndarray       # (T, O) target vectors (NaN rows where unscored)
-    scored: np.ndarray        # (T,) bool: which steps carry a loss
+    xs: np.ndarray  # (T, D) input vectors
+    targets: np.ndarray  # (T, O) target vectors (NaN rows where unscored)
+    scored: np.ndarray  # (T,) bool: which steps carry a loss
     tokens: tuple[str, ...] = ()
     ids: np.ndarray | None = None  # (T,) token ids, needed for an embedding's gradient
 
@@ -85,15 +88,15 @@ class Trace:
     config: Config
     sample: Sample
     fwd: ForwardPass
-    step_losses: np.ndarray   # (T,) 0 at unscored steps
+    step_losses: np.ndarray  # (T,) 0 at unscored steps
     loss: float
-    dlogits: np.ndarray       # (T, O) dL/do_t
-    dh: np.ndarray            # (T, H) total dL/dh_t
-    dh_local: np.ndarray      # (T, H) part from the loss at t
-    dh_carried: np.ndarray    # (T, H) part carried back from t + 1
-    dz: np.ndarray            # (T, H) dL/dz_t
-    fprime: np.ndarray        # (T, H) f'(z_t)
-    grads: dict = field(repr=False)          # raw gradients, one per parameter
+    dlogits: np.ndarray  # (T, O) dL/do_t
+    dh: np.ndarray  # (T, H) total dL/dh_t
+    dh_local: np.ndarray  # (T, H) part from the loss at t
+    dh_carried: np.ndarray  # (T, H) part carried back from t + 1
+    dz: np.ndarray  # (T, H) dL/dz_t
+    fprime: np.ndarray  # (T, H) f'(z_t)
+    grads: dict = field(repr=False)  # raw gradients, one per parameter
     clipped_grads: dict = field(repr=False)  # after the config's clipping
     clip: ClipRecord = None
 
@@ -112,8 +115,11 @@ class Trace:
 
     @cached_property
     def finite(self) -> bool:
-        return bool(np.isfinite(self.loss) and np.isfinite(self.hs).all()
-                    and all(np.isfinite(g).all() for g in self.grads.values()))
+        return bool(
+            np.isfinite(self.loss)
+            and np.isfinite(self.hs).all()
+            and all(np.isfinite(g).all() for g in self.grads.values())
+        )
 
     @cached_property
     def problem(self) -> str | None:
@@ -124,8 +130,10 @@ class Trace:
             bad = ~np.isfinite(arr).all(axis=1)
             if bad.any():
                 t = int(np.argmax(bad)) + 1
-                return (f"{name}_{t} is not a finite number: the values overflowed float64 "
-                        "(weights or inputs too large); earlier steps are still valid")
+                return (
+                    f"{name}_{t} is not a finite number: the values overflowed float64 "
+                    "(weights or inputs too large); earlier steps are still valid"
+                )
         if not np.isfinite(self.loss):
             return "the loss is not a finite number: a probability reached exactly 0 or 1"
         return "a gradient is not a finite number: the backward pass overflowed float64"
@@ -159,8 +167,14 @@ class Trace:
     @cached_property
     def loss_to_state(self) -> np.ndarray:
         """(T, T) ||dL_t/dh_s||_2 (row: loss step t, column: state s <= t), no truncation."""
-        _, M = bptt.per_loss_sweep(self.dh_local, self.fprime, self.params.W_hh,
-                                   self.sample.scored, self.length, norms=True)
+        _, M = bptt.per_loss_sweep(
+            self.dh_local,
+            self.fprime,
+            self.params.W_hh,
+            self.sample.scored,
+            self.length,
+            norms=True,
+        )
         return frozen(M)
 
     @cached_property
@@ -172,19 +186,43 @@ class Trace:
 def run(params: Params, sample: Sample, config: Config = Config()) -> Trace:
     """Forward, loss, BPTT and clipping for one sequence."""
     if sample.xs.shape[1] != params.input_size:
-        raise ValueError(f"inputs have {sample.xs.shape[1]} features but W_xh expects "
-                         f"{params.input_size}")
+        raise ValueError(
+            f"inputs have {sample.xs.shape[1]} features but W_xh expects {params.input_size}"
+        )
     if sample.targets.shape[1] != params.output_size:
-        raise ValueError(f"targets have {sample.targets.shape[1]} values per step but the "
-                         f"output layer has {params.output_size}")
+        raise ValueError(
+            f"targets have {sample.targets.shape[1]} values per step but the "
+            f"output layer has {params.output_size}"
+        )
     fwd = forward(params, sample.xs, config.activation, config.head)
-    per_step, loss, dlogits = step_losses(config.loss, config.head, config.reduction,
-                                          fwd.logits, fwd.ys, sample.targets, sample.scored)
-    back = bptt.backward(params, fwd, dlogits, config.activation, sample.scored,
-                         config.truncation, sample.ids)
+    per_step, loss, dlogits = step_losses(
+        config.loss,
+        config.head,
+        config.reduction,
+        fwd.logits,
+        fwd.ys,
+        sample.targets,
+        sample.scored,
+    )
+    back = bptt.backward(
+        params, fwd, dlogits, config.activation, sample.scored, config.truncation, sample.ids
+    )
     grads = {k: frozen(v) for k, v in back["grads"].items()}
     clipped, record = clip(grads, config.clip_mode, config.clip_threshold)
-    return Trace(params, config, sample, fwd, frozen(per_step), loss, frozen(dlogits),
-                 frozen(back["dh"]), frozen(back["dh_local"]), frozen(back["dh_carried"]),
-                 frozen(back["dz"]), frozen(back["fprime"]), grads,
-                 {k: frozen(v) for k, v in clipped.items()}, record)
+    return Trace(
+        params,
+        config,
+        sample,
+        fwd,
+        frozen(per_step),
+        loss,
+        frozen(dlogits),
+        frozen(back["dh"]),
+        frozen(back["dh_local"]),
+        frozen(back["dh_carried"]),
+        frozen(back["dz"]),
+        frozen(back["fprime"]),
+        grads,
+        {k: frozen(v) for k, v in clipped.items()},
+        record,
+    )
