@@ -33,12 +33,12 @@ def _lut(stops, n: int = 256) -> np.ndarray:
     pos = np.array([p for p, _ in stops])
     rgb = np.array([c for _, c in stops], dtype=float)
     x = np.linspace(0.0, 1.0, n)
-    return np.stack([np.interp(x, pos, rgb[:, k]) for k in range(3)], axis=1).round().astype(
-        np.uint8
+    return (
+        np.stack([np.interp(x, pos, rgb[:, k]) for k in range(3)], axis=1).round().astype(np.uint8)
     )  # (n, 3)
 
 
-DIVERGING_LUT = _lut(DIVERGING_STOPS)    # (256, 3) uint8
+DIVERGING_LUT = _lut(DIVERGING_STOPS)  # (256, 3) uint8
 SEQUENTIAL_LUT = _lut(SEQUENTIAL_STOPS)  # (256, 3) uint8
 
 
