@@ -87,6 +87,8 @@ class Session:
         self, spec: Spec, *, cursor: int | None = None, notice: str | None = None, **extra
     ) -> bool:
         old = self.state.spec
+        if spec == old and not extra and cursor is None:
+            return True  # nothing changed: no new analysis, no unsaved-changes mark
         try:
             analysis = analyse(spec)
         except ValueError as e:

@@ -36,22 +36,21 @@ class Signal:
         self._refs: list = []
 
     def connect(self, callback: Callable[[Any], None]) -> None:
-        ref = (
-            weakref.WeakMethod(callback)
-            if hasattr(callback, "__self__")
-            else (lambda cb=callback: cb)
-        )
-        self._refs.append((ref, callback if not hasattr(callback, "__self__") else None))
+        try:  # bound Python methods: weak, so a collected panel unsubscribes itself
+            ref = weakref.WeakMethod(callback)
+        except TypeError:  # plain functions, lambdas, built-in methods: strong
+            ref = lambda cb=callback: cb  # noqa: E731
+        self._refs.append(ref)
 
     def disconnect(self, callback: Callable[[Any], None]) -> None:
-        self._refs = [(r, f) for r, f in self._refs if r() != callback]
+        self._refs = [r for r in self._refs if r() != callback]
 
     def emit(self, value: Any) -> None:
         alive = []
-        for ref, strong in list(self._refs):
+        for ref in list(self._refs):
             cb = ref()
             if cb is not None:
-                alive.append((ref, strong))
+                alive.append(ref)
                 cb(value)
         self._refs = alive
 
