@@ -10,10 +10,19 @@ where, so the app never shows half-updated or broken numbers.
 
 from __future__ import annotations
 
-from .engine.spec import Spec, build
+from dataclasses import replace
+
+import numpy as np
+
+from .engine.init import scale_to_sigma
+from .engine.params import Params
+from .engine.spec import Spec, build, with_params
 from .engine.tokenizer import tokenize
-from .engine.trace import Config, run
+from .engine.trace import Config, Sample, run
+from .engine.train import TrainSettings
 from .state import NOTATIONS, PHASES, Analysis, State
+
+TRAINING_STATES = ("idle", "running", "paused", "stopped")
 
 CONFIG_FIELDS = (
     "activation",
@@ -26,9 +35,22 @@ CONFIG_FIELDS = (
 )
 
 
-def analyse(spec: Spec) -> Analysis:
-    """Build and run ``spec``; raises ValueError with a user-facing message."""
+def analyse(spec: Spec, params: Params | None = None, generation=None) -> Analysis:
+    """Build and run ``spec`` (with trained ``params`` if given); ValueError if impossible.
+
+    With a ``generation`` the trace follows the generated sequence instead of the text.
+    """
     built = build(spec)
+    if params is not None:
+        built = with_params(built, params)
+    if generation is not None:
+        g = generation.sample
+        xs = g.xs if built.params.E is None or g.ids is None else built.params.E[g.ids]
+        sample = Sample(xs, g.targets, g.scored, g.tokens, g.ids)
+        fed = tuple(generation.seed_tokens) + tuple(generation.tokens)
+        built = replace(
+            built, sample=sample, tokens=g.tokens, target_tokens=fed[1 : 1 + len(g.tokens)]
+        )
     return Analysis(built, run(built.params, built.sample, built.config))
 
 
@@ -47,7 +69,7 @@ class Session:
         self, spec: Spec, *, path: str | None = None, dirty: bool = False, cursor: int = 0
     ) -> bool:
         """Replace the whole experiment (a preset or a loaded file)."""
-        return self._apply(spec, dirty=dirty, path=path, cursor=cursor, notice=None)
+        return self._apply(spec, dirty=dirty, path=path, cursor=cursor, notice=None, fresh=True)
 
     def load_preset(self, name: str) -> bool:
         from . import presets
@@ -84,13 +106,27 @@ class Session:
         return self._apply(spec.with_(config=config, **changes))
 
     def _apply(
-        self, spec: Spec, *, cursor: int | None = None, notice: str | None = None, **extra
+        self,
+        spec: Spec,
+        *,
+        cursor: int | None = None,
+        notice: str | None = None,
+        fresh: bool = False,
+        **extra,
     ) -> bool:
+        """Run ``spec``; keep trained weights unless ``fresh`` or the shapes changed."""
         old = self.state.spec
-        if spec == old and not extra and cursor is None:
+        if spec == old and not extra and cursor is None and not fresh:
             return True  # nothing changed: no new analysis, no unsaved-changes mark
+        params = None if fresh else self.state.current_params
+        if fresh:
+            extra = {"history": (), "training": "idle", **extra}
+        elif params is not None and _shape_change(old, spec):
+            params = None  # trained weights no longer fit: back to the spec's own
+            extra = {"history": (), **extra}
+            notice = notice or "The network changed shape, so the trained weights were reset."
         try:
-            analysis = analyse(spec)
+            analysis = analyse(spec, params)
         except ValueError as e:
             if spec.params is not None and _shape_change(old, spec):
                 # the tutorial's matrices only fit its sizes: fall back to seeded weights
@@ -116,10 +152,85 @@ class Session:
             analysis=analysis,
             cursor=min(max(c, 0), T - 1),
             selected_unit=unit,
+            current_params=params,
+            generation=None,
             error=None,
             notice=notice,
         )
         return True
+
+    def _reanalyse(self, params: Params | None, generation=None, **extra) -> bool:
+        """New weights or a generated sequence for the same spec: one new analysis."""
+        try:
+            analysis = analyse(self.state.spec, params, generation)
+        except ValueError as e:
+            self.state.update(error=str(e))
+            return False
+        T = analysis.length
+        self.state.update(
+            **extra,
+            current_params=params,
+            generation=generation,
+            analysis=analysis,
+            cursor=min(self.state.cursor, T - 1),
+            error=None,
+        )
+        return True
+
+    # -- training -------------------------------------------------------------
+    def set_training(self, **settings) -> bool:
+        """Change training settings (optimizer, learning_rate, clip_mode, steps ...)."""
+        merged = {**self.state.spec.training, **settings}
+        try:
+            TrainSettings.from_dict(merged)
+        except ValueError as e:
+            self.state.update(error=str(e))
+            return False
+        return self._apply(self.state.spec.with_(training=merged))
+
+    def train_settings(self) -> TrainSettings:
+        return TrainSettings.from_dict(self.state.spec.training)
+
+    def apply_snapshots(self, snapshots) -> bool:
+        """Training progress from the worker (coalesced): record it and show the new weights."""
+        snapshots = tuple(snapshots)
+        if not snapshots:
+            return True
+        return self._reanalyse(
+            snapshots[-1].params, history=self.state.history + snapshots, dirty=True
+        )
+
+    def reset_weights(self) -> bool:
+        """Back to the same initial weights; the training history is cleared."""
+        return self._reanalyse(None, history=(), training="idle", dirty=True)
+
+    def set_training_status(self, status: str) -> None:
+        if status not in TRAINING_STATES:
+            raise ValueError(f"training status must be one of {TRAINING_STATES}")
+        self.state.update(training=status)
+
+    def scale_recurrent(self, sigma: float) -> bool:
+        """Rescale W_hh so its largest singular value is ``sigma`` (vanishing <-> exploding)."""
+        if not (np.isfinite(sigma) and sigma >= 0):
+            self.state.update(error=f"σ_max must be a number ≥ 0, not {sigma}")
+            return False
+        params = self.state.current_params
+        if params is not None:
+            W_hh = scale_to_sigma(params.W_hh, sigma)
+            return self._reanalyse(params.replace(W_hh=W_hh), dirty=True)
+        spec = self.state.spec
+        if spec.params is None:
+            return self._apply(spec.with_(sigma_max=float(sigma)))
+        W_hh = scale_to_sigma(self.state.analysis.built.params.W_hh, sigma)
+        return self._apply(spec.with_(params={**spec.params, "W_hh": W_hh.tolist()}))
+
+    # -- generation (one-to-many) ---------------------------------------------
+    def show_generation(self, generation) -> bool:
+        """Let every panel follow a generated sequence (rnnviz.engine.generate.Generation)."""
+        return self._reanalyse(self.state.current_params, generation)
+
+    def clear_generation(self) -> bool:
+        return self._reanalyse(self.state.current_params, None)
 
     # -- the shared cursor and view ------------------------------------------
     def set_cursor(self, t: int) -> None:

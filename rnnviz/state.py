@@ -77,6 +77,10 @@ FIELDS = {
     "error": None,  # str | None: why the last change was refused (inline message)
     "notice": None,  # str | None: something the user should know (not an error)
     "playing": False,  # bool: timeline playback running
+    "current_params": None,  # Params | None: weights after training (None: the spec's)
+    "history": (),  # tuple[Snapshot, ...]: training so far, oldest first
+    "training": "idle",  # "idle" | "running" | "paused" | "stopped": the training worker
+    "generation": None,  # Generation | None: a generated sequence shown instead of the text
     "path": None,  # str | None: the session file on disk
     "dirty": False,  # bool: unsaved changes
 }
@@ -109,6 +113,14 @@ class State:
     error: str | None
     notice: str | None
     playing: bool
+    current_params: Any
+    history: tuple
+    training: str
+    generation: Any
+    current_params: Any
+    history: tuple
+    training: str
+    generation: Any
     path: str | None
     dirty: bool
 

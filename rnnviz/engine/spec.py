@@ -282,3 +282,30 @@ def _build_numeric(spec: Spec) -> Built:
     tokens = tuple(", ".join(f"{v:g}" for v in row) for row in xs)
     sample = Sample(xs, targets, scored, tokens, None)
     return Built(spec, None, tokens, readable, sample, (sample,), params, spec.config, names)
+
+
+def with_params(built: Built, params: Params) -> Built:
+    """``built`` with other weights of the same shapes (e.g. after training).
+
+    With an embedding the input vectors x_t = E[id_t] depend on the weights,
+    so every sample's ``xs`` is recomputed from the new E.
+    """
+    old = built.params
+    for name in old.names():
+        a, b = getattr(old, name), getattr(params, name, None)
+        if b is None or a.shape != b.shape:
+            raise ValueError(f"the weights do not fit this network: {name} must be {a.shape}")
+
+    def resample(sample: Sample) -> Sample:
+        if params.E is None or sample.ids is None:
+            return sample
+        return Sample(
+            embed(sample.ids, params.E), sample.targets, sample.scored, sample.tokens, sample.ids
+        )
+
+    return replace(
+        built,
+        params=params,
+        sample=resample(built.sample),
+        samples=tuple(resample(s) for s in built.samples),
+    )

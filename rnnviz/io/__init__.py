@@ -1,7 +1,12 @@
 """File formats of rnnviz, Qt-free: session files, trace files, atomic writes.
 
 * ``session_file``: the whole experiment as hand-writable JSON
-  (docs/session-format.md); strict, path-naming validation on load.
+  (docs/session-format.md); strict, path-naming validation on load. Its
+  parts: ``session_checks`` (one value), ``session_schema`` (the sections),
+  ``session_network`` (across sections, the build, the saved state),
+  ``session_writer`` (Spec -> JSON values).
+* ``jsonfile``: strict JSON reading (size, UTF-8, positions, duplicate keys,
+  NaN) and the deterministic writer shared by session and trace files.
 * ``trace_file``: every intermediate of one pass as JSON or a per-timestep
   CSV (docs/trace-format.md).
 * ``atomic``: write-to-temp, fsync, rename; a failed write never damages

@@ -29,7 +29,7 @@ from ..engine.params import NAMES
 from ..engine.spec import Built
 from ..engine.trace import Trace
 from .atomic import atomic_write_text
-from .session_file import dumps_json
+from .jsonfile import dumps_json
 
 FORMAT = "rnnviz-trace"
 VERSION = 1
