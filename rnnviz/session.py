@@ -211,8 +211,9 @@ class Session:
 
     def scale_recurrent(self, sigma: float) -> bool:
         """Rescale W_hh so its largest singular value is ``sigma`` (vanishing <-> exploding)."""
-        if not (np.isfinite(sigma) and sigma >= 0):
-            self.state.update(error=f"σ_max must be a number ≥ 0, not {sigma}")
+        if not (np.isfinite(sigma) and sigma > 0):
+            # 0 would make W_hh the zero matrix, which no later rescaling can bring back
+            self.state.update(error=f"σ_max must be a number > 0, not {sigma}")
             return False
         params = self.state.current_params
         if params is not None:

@@ -131,6 +131,8 @@ def test_scaling_w_hh_sets_its_largest_singular_value():
     assert "vanishing is guaranteed" in s.state.analysis.trace.condition["text"]
     assert not s.scale_recurrent(float("nan"))
     assert "σ_max" in s.state.error
+    assert not s.scale_recurrent(0.0)  # a zero W_hh could never be scaled back
+    assert s.state.analysis.trace.sigma_max == pytest.approx(0.3, rel=1e-12)
 
 
 def test_generation_is_shown_and_cleared():
