@@ -107,7 +107,7 @@ def test_preset_builds_and_runs_finite(name):
 def test_preset_passes_the_gradient_check(name):
     built = build(presets.get(name))
     assert built.params.W_hh.dtype == np.float64
-    rows = gradcheck(built.params, built.sample, built.config)
+    rows = gradcheck.check(built.params, built.sample, built.config)
     names = {r["name"] for r in rows}
     assert set(built.params.names()) | {"dL/dh_t"} <= names
     for row in rows:

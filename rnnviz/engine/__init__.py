@@ -9,10 +9,10 @@
 No Qt anywhere under this package: it works in a notebook or a script.
 """
 
+from . import gradcheck  # the module: gradcheck.check(params, sample, config)
 from .clipping import ClipRecord, clip, global_norm
 from .forward import ForwardPass, forward
 from .generate import Generation, generate
-from .gradcheck import check as gradcheck
 from .init import init_params
 from .jacobian import condition, jacobian_norms, sigma_max
 from .optimizers import make_optimizer

@@ -65,7 +65,13 @@ def per_loss_sweep(
     G = dh_local[steps].copy()  # (n, H) row i: dL_{steps[i]}/dh at its position
     dh = np.zeros((T, H))
     M = np.zeros((T, T)) if norms else None
-    for lag in range(min(max_lag, T)):
+    with np.errstate(over="ignore", invalid="ignore"):
+        _sweep(G, steps, dh, M, fprime, W_hh, min(max_lag, T))
+    return dh, M
+
+
+def _sweep(G, steps, dh, M, fprime, W_hh, lags):
+    for lag in range(lags):
         first = np.searchsorted(steps, lag)  # losses at t >= lag are still inside [0, T)
         if first == len(steps):
             break
@@ -76,7 +82,6 @@ def per_loss_sweep(
         if M is not None:
             M[steps, pos] = np.sqrt(np.einsum("ij,ij->i", G, G))
         G = (G * fprime[pos]) @ W_hh  # one step further back, all losses at once
-    return dh, M
 
 
 def backward(
@@ -96,8 +101,8 @@ def backward(
     """
     T = fwd.hs.shape[0]
     fprime = derivative(activation, fwd.zs, fwd.hs)  # (T, H) diag of dh_t/dz_t
-    dh_local = dlogits @ params.W_hy  # (T, H) W_hy^T dL/do_t, all t at once
     with np.errstate(over="ignore", invalid="ignore"):
+        dh_local = dlogits @ params.W_hy  # (T, H) W_hy^T dL/do_t, all t at once
         if truncation is None or truncation >= T:
             dh = _full_sweep(dh_local, fprime, params.W_hh)
         else:
@@ -118,11 +123,12 @@ def backward(
             dE = np.zeros_like(params.E)
             np.add.at(dE, np.asarray(ids, dtype=int), dz @ params.W_xh)  # repeated ids add up
             grads["E"] = dE
+        dh_carried = dh - dh_local
     return {
         "grads": grads,
         "dh": dh,
         "dh_local": dh_local,
-        "dh_carried": dh - dh_local,
+        "dh_carried": dh_carried,
         "dz": dz,
         "fprime": fprime,
     }

@@ -46,13 +46,13 @@ def clip(grads: dict[str, np.ndarray], mode: str = "off", threshold: float = 1.0
     before = global_norm(grads)
     if mode == "value":
         out = {k: np.clip(g, -threshold, threshold) for k, g in grads.items()}
-    elif mode == "norm" and before > threshold:
+    elif mode == "norm" and before > threshold and np.isfinite(before):
         scale = threshold / before
         out = {k: g * scale for k, g in grads.items()}
     else:
         out = {k: g.copy() for k, g in grads.items()}
     after = global_norm(out)
-    changed = any(not np.array_equal(out[k], grads[k]) for k in grads)
+    changed = any(not np.array_equal(out[k], grads[k], equal_nan=True) for k in grads)
     return out, ClipRecord(
         mode, float(threshold), before, after, changed, _cosine(grads, out, before, after, changed)
     )

@@ -39,6 +39,8 @@ def parse_series(text: str) -> np.ndarray:
         raise ValueError("the series is empty: type numbers, one timestep per line")
     if len(rows) == 1:  # "1, 2, 3": one feature per step
         rows = [c for c in rows[0].replace(",", " ").split() if c]
+    if not rows:  # "," or ";": separators but no numbers
+        raise ValueError("the series is empty: type numbers, one timestep per line")
     parsed = []
     for t, row in enumerate(rows, start=1):
         cells = [c for c in row.replace(",", " ").split() if c]

@@ -36,12 +36,12 @@ def forward(
     xs = np.asarray(xs, dtype=float)
     T = xs.shape[0]
     H = params.hidden_size
-    zs = xs @ params.W_xh.T + params.b_h  # (T, H) input part of every z_t, one matmul
     hs = np.empty((T, H))  # (T, H)
     W_hh_T = params.W_hh.T  # h @ W_hh.T == W_hh h
     h = params.h0
     tanh = activation == "tanh"  # the common case, without a dispatch per step
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite is reported, not raised
+        zs = xs @ params.W_xh.T + params.b_h  # (T, H) input part of every z_t, one matmul
         for t in range(T):
             zs[t] += h @ W_hh_T
             if tanh:

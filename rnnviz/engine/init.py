@@ -35,7 +35,7 @@ def _xavier(rng: np.random.Generator, rows: int, cols: int) -> np.ndarray:
 def scale_to_sigma(W: np.ndarray, target: float) -> np.ndarray:
     """W rescaled so that sigma_max(W) == target (W = 0 stays 0)."""
     s = spectral_norm(W)
-    return W * (target / s) if s > 0 else W.copy()
+    return (W / s) * target if s > 0 else W.copy()  # W / s first: target / s may overflow
 
 
 def init_params(

@@ -32,7 +32,7 @@ def condition(activation: str, W_hh: np.ndarray) -> dict:
     """The vanishing/exploding condition in numbers and plain words."""
     s, g = sigma_max(W_hh), gamma(activation)
     threshold = 1.0 / g
-    if s < threshold:
+    if s < threshold * (1.0 - 1e-12):  # within rounding of 1/gamma is the boundary
         verdict, words = (
             "vanishing",
             f"σ_max = {s:.3g} < 1/γ = {threshold:.3g}: vanishing is guaranteed",

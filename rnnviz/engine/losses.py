@@ -88,4 +88,8 @@ def step_losses(
     scale = 1.0 / n if reduction == "mean" else 1.0
     per_step = np.where(scored, per_step, 0.0)
     dlogits = np.where(scored[:, None], dlogits * scale, 0.0)
-    return per_step, float(per_step.sum() * scale), dlogits
+    with np.errstate(
+        over="ignore", invalid="ignore"
+    ):  # finite step losses can still sum past float64
+        total = float(per_step.sum() * scale)
+    return per_step, total, dlogits

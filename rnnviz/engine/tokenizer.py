@@ -18,14 +18,29 @@ has no ``<unk>`` and numbers from 0, matching its one-hot columns.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 UNK = "<unk>"
 LEVELS = ("word", "char")
 PUNCTUATION_MODES = ("drop", "keep")
 
-_WORD = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*")  # letters/digits, inner ' and -
-_WORD_OR_MARK = re.compile(r"[^\W_]+(?:['’\-][^\W_]+)*|[^\w\s]|_")
+# Python's \w does not match combining marks (Unicode category M: Devanagari
+# vowel signs, a decomposed accent, the emoji variation selector U+FE0F), so
+# they are listed explicitly and stick to the character before them.
+# Every category-M code point lies in U+0300..U+1FFFF or the variation
+# selectors supplement U+E0100..U+E01EF; scanning only those keeps import at
+# ~8 ms instead of ~70 ms (tests check nothing outside is missed).
+MARK_RANGES = (range(0x300, 0x20000), range(0xE0100, 0xE01F0))
+_MARKS = "".join(
+    re.escape(chr(c)) for r in MARK_RANGES for c in r if unicodedata.category(chr(c))[0] == "M"
+)
+_EXTEND = rf"[{_MARKS}\u200d\U0001F3FB-\U0001F3FF]*"  # + zero-width joiner, skin tones
+_LETTER = rf"[^\W_]{_EXTEND}"
+_WORD_RE = rf"(?:{_LETTER})+(?:['’\-](?:{_LETTER})+)*"
+_SYMBOL = rf"[^\w\s]{_EXTEND}(?:(?<=\u200d)[^\w\s]{_EXTEND})*"  # 👨‍👩‍👧 is one token
+_WORD = re.compile(_WORD_RE)  # letters/digits with their marks, inner ' and -
+_WORD_OR_MARK = re.compile(rf"{_WORD_RE}|{_SYMBOL}|_")
 
 
 def tokenize(

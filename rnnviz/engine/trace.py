@@ -14,7 +14,7 @@ from functools import cached_property
 import numpy as np
 
 from . import bptt, jacobian
-from .clipping import ClipRecord, clip
+from .clipping import MODES, ClipRecord, clip
 from .forward import ForwardPass, forward
 from .functions import ACTIVATIONS, HEADS
 from .losses import REDUCTIONS, check_pair, step_losses
@@ -51,6 +51,13 @@ class Config:
             raise ValueError(
                 f"truncation must be a whole number of steps >= 1, not {self.truncation!r}"
             )
+        if self.clip_mode not in MODES:
+            raise ValueError(f"unknown clipping mode {self.clip_mode!r}; choose off, value or norm")
+        t = self.clip_threshold
+        if self.clip_mode != "off" and (
+            isinstance(t, bool) or not isinstance(t, int | float) or not (np.isfinite(t) and t > 0)
+        ):
+            raise ValueError(f"the clipping threshold must be a positive number, not {t!r}")
 
 
 @dataclass(frozen=True, eq=False)
@@ -111,22 +118,25 @@ class Trace:
     @cached_property
     def dh_norms(self) -> np.ndarray:
         """(T,) ||dL/dh_t||_2."""
-        return frozen(np.linalg.norm(self.dh, axis=1))
+        return frozen(_norms(self.dh))
 
     @cached_property
     def finite(self) -> bool:
-        return bool(
-            np.isfinite(self.loss)
-            and np.isfinite(self.hs).all()
-            and all(np.isfinite(g).all() for g in self.grads.values())
-        )
+        arrays = (self.zs, self.hs, self.logits, self.ys, self.dh, *self.grads.values())
+        return bool(np.isfinite(self.loss) and all(np.isfinite(a).all() for a in arrays))
 
     @cached_property
     def problem(self) -> str | None:
         """None when every number is finite; otherwise where the first overflow happened."""
         if self.finite:
             return None
-        for name, arr in (("h", self.hs), ("y", self.ys), ("dL/dh", self.dh)):
+        for name, arr in (
+            ("z", self.zs),
+            ("h", self.hs),
+            ("o", self.logits),
+            ("y", self.ys),
+            ("dL/dh", self.dh),
+        ):
             bad = ~np.isfinite(arr).all(axis=1)
             if bad.any():
                 t = int(np.argmax(bad)) + 1
@@ -180,7 +190,7 @@ class Trace:
     @cached_property
     def grad_norms(self) -> dict:
         """L2 norm of each raw parameter gradient."""
-        return {k: float(np.linalg.norm(g)) for k, g in self.grads.items()}
+        return {k: float(_norms(g.reshape(1, -1))[0]) for k, g in self.grads.items()}
 
 
 def run(params: Params, sample: Sample, config: Config = Config()) -> Trace:
@@ -226,3 +236,12 @@ def run(params: Params, sample: Sample, config: Config = Config()) -> Trace:
         {k: frozen(v) for k, v in clipped.items()},
         record,
     )
+
+
+def _norms(a: np.ndarray) -> np.ndarray:
+    """Row-wise L2 norms without overflow (scaled by the row's largest entry)."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        m = np.abs(a).max(axis=1, initial=0.0)  # (rows,)
+        safe = np.where((m > 0) & np.isfinite(m), m, 1.0)
+        out = safe * np.sqrt(np.sum((a / safe[:, None]) ** 2, axis=1))
+    return np.where(np.isfinite(m), out, m)
