@@ -21,6 +21,9 @@ import contextlib
 import os
 import sys
 
+# Small matrices: one BLAS thread is faster (see rnnviz/ui/__init__.py). Before NumPy loads.
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
 from . import __version__
 from .engine.encoding import embed
 from .engine.gradcheck import check

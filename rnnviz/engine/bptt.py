@@ -40,9 +40,9 @@ def _full_sweep(dh_local: np.ndarray, fprime: np.ndarray, W_hh: np.ndarray) -> n
     T, H = dh_local.shape
     dh = np.empty((T, H))
     carry = np.zeros(H)  # W_hh^T dz_{t+1}
-    for t in range(T - 1, -1, -1):
-        np.add(dh_local[t], carry, out=dh[t])
-        carry = (dh[t] * fprime[t]) @ W_hh  # row-vector form of W_hh^T dz_t
+    for local, fp, out in zip(dh_local[::-1], fprime[::-1], dh[::-1], strict=True):
+        np.add(local, carry, out=out)
+        carry = (out * fp) @ W_hh  # row-vector form of W_hh^T dz_t
     return dh
 
 

@@ -34,21 +34,21 @@ def forward(
     params: Params, xs: np.ndarray, activation: str = "tanh", head_name: str = "softmax"
 ) -> ForwardPass:
     xs = np.asarray(xs, dtype=float)
-    T = xs.shape[0]
     H = params.hidden_size
-    hs = np.empty((T, H))  # (T, H)
+    hs = np.empty((xs.shape[0], H))  # (T, H)
     W_hh_T = params.W_hh.T  # h @ W_hh.T == W_hh h
     h = params.h0
     tanh = activation == "tanh"  # the common case, without a dispatch per step
     with np.errstate(over="ignore", invalid="ignore"):  # non-finite is reported, not raised
         zs = xs @ params.W_xh.T + params.b_h  # (T, H) input part of every z_t, one matmul
-        for t in range(T):
-            zs[t] += h @ W_hh_T
+        # iterating row views is cheaper than indexing zs[t], hs[t] three times a step
+        for z, h_out in zip(zs, hs, strict=True):
+            z += h @ W_hh_T
             if tanh:
-                np.tanh(zs[t], out=hs[t])
+                np.tanh(z, out=h_out)
             else:
-                hs[t] = activate(activation, zs[t])
-            h = hs[t]
+                h_out[:] = activate(activation, z)
+            h = h_out
         logits = hs @ params.W_hy.T + params.b_y  # (T, O)
         ys = head(head_name, logits)  # (T, O)
     return ForwardPass(frozen(xs), frozen(zs), frozen(hs), frozen(logits), frozen(ys))
