@@ -37,8 +37,14 @@ PANELS = (
     ("hidden_panel", "HiddenStatePanel", "Hidden state", "hidden", _BOTTOM),
     ("output_panel", "OutputPanel", "Output", "output", _BOTTOM),
     ("timeline_panel", "TimelinePanel", "Timeline", "timeline", _BOTTOM),
+    ("gradients_panel", "GradientsPanel", "Gradients", "gradients", _BOTTOM),
+    ("clipping_lab_panel", "ClippingLabPanel", "Clipping lab", "lab", _BOTTOM),
+    ("training_panel", "TrainingPanel", "Training", "training", _RIGHT),
+    ("generate_panel", "GeneratePanel", "Generate", "generate", _RIGHT),
 )
-STATE_VERSION = 1
+# Docks that share a place as tabs, first one in front: (front, behind...)
+TABS = (("hidden", "gradients", "lab"), ("math", "training", "generate", "notes"))
+STATE_VERSION = 2  # bump when PANELS change, so an old saved layout cannot hide new docks
 MAX_RECENT = 8
 
 
@@ -130,9 +136,11 @@ class MainWindow(QMainWindow):
             self.splitDockWidget(d["hidden"], d["timeline"], Qt.Orientation.Vertical)
         if "hidden" in d and "output" in d:
             self.splitDockWidget(d["hidden"], d["output"], Qt.Orientation.Horizontal)
-        if "math" in d and "notes" in d:  # the notes wait one click behind the math
-            self.tabifyDockWidget(d["math"], d["notes"])
-            d["math"].raise_()
+        for front, *behind in TABS:  # e.g. the notes wait one click behind the math
+            if front in d:
+                for name in (n for n in behind if n in d):
+                    self.tabifyDockWidget(d[front], d[name])
+                d[front].raise_()
         self._sized = False
         if self.isVisible():
             self._apply_default_sizes()
