@@ -117,6 +117,7 @@ class Session:
         """Run ``spec``; keep trained weights unless ``fresh`` or the shapes changed."""
         old = self.state.spec
         if spec == old and not extra and cursor is None and not fresh:
+            self.state.update(error=None)  # back to a valid value: drop a stale message
             return True  # nothing changed: no new analysis, no unsaved-changes mark
         params = None if fresh else self.state.current_params
         if fresh:

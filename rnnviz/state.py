@@ -117,10 +117,6 @@ class State:
     history: tuple
     training: str
     generation: Any
-    current_params: Any
-    history: tuple
-    training: str
-    generation: Any
     path: str | None
     dirty: bool
 

@@ -72,6 +72,14 @@ def test_refused_change_keeps_the_previous_valid_state_with_a_message():
     assert s.state.analysis.built.params.hidden_size == 4
 
 
+def test_returning_to_the_valid_text_clears_the_refusal_message():
+    s = _session()
+    assert not s.set_text("")
+    assert s.state.error
+    assert s.set_text("hello world")  # the text that is still shown
+    assert s.state.error is None
+
+
 def test_unchanged_text_is_not_an_unsaved_change():
     s = _session()
     s.mark_saved("/tmp/x.json")
