@@ -1,4 +1,5 @@
-"""The "Show the math" text (Qt-free): the worked step shows the engine's numbers.
+"""The "Show the math" text (Qt-free): the worked step shows the engine's numbers,
+forward and backward (the backward shares sum over t to the engine's gradients).
 
 Every number the learner reads must be the trace's (formatted), the partial
 products W_hh·h_{t-1} and W_xh·x_t must add up (with b_h) to the engine's
@@ -15,7 +16,7 @@ import sys
 import numpy as np
 import pytest
 
-from rnnviz import presets
+from rnnviz import mathtext_backward, presets
 from rnnviz.engine.spec import Spec
 from rnnviz.engine.trace import Config
 from rnnviz.mathtext import NOTATIONS, fmt, from_analysis, worked_step
@@ -300,8 +301,162 @@ def test_fmt_drops_trailing_zero_noise():
 
 def test_mathtext_imports_without_qt():
     code = (
-        "import sys, rnnviz.mathtext\n"
+        "import sys, rnnviz.mathtext, rnnviz.mathtext_backward\n"
         "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'pyqtgraph')]\n"
         "assert not bad and 'rnnviz.ui' not in sys.modules, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# -- the backward pass (issue 4) ----------------------------------------------------------------
+PARAMS = ("W_xh", "W_hh", "W_hy", "b_h", "b_y")
+
+
+def backward(analysis, t, **kw):
+    return mathtext_backward.from_analysis(analysis, t, **kw)
+
+
+@pytest.mark.parametrize("name", ["ai-planet", "hello", "harry-potter", "vanishing", "exploding"])
+def test_backward_shows_the_engines_gradients(name):
+    analysis = analyse(presets.get(name))
+    tr = analysis.trace
+    for t in (0, tr.length // 2, tr.length - 1):
+        w = backward(analysis, t)
+        assert w.phase == "backward" and w.digits in (5, 6)
+        text, g = shown(w.text()), w.terms
+        assert np.array_equal(g["dlogits"], tr.dlogits[t]) and np.array_equal(g["dh"], tr.dh[t])
+        assert np.array_equal(g["dz"], tr.dz[t]) and np.array_equal(g["fprime"], tr.fprime[t])
+        u = w.unit
+        values = (tr.dh[t], tr.dz[t]) if w.full else (tr.dh[t, u : u + 1], tr.dz[t, u : u + 1])
+        for v in np.concatenate(values):
+            assert fmt(v, w.digits) in text, (t, v)
+        if tr.sample.scored[t]:
+            assert all(fmt(v, w.digits) in text for v in tr.dlogits[t][:12])
+        else:
+            assert f"L_{t + 1} is not scored, so ∂L/∂o_{t + 1} = 0" in text
+        assert f"‖∂L/∂h_{t + 1}‖ = {fmt(tr.dh_norms[t], w.digits)}" in text
+        # the displayed products are the engine's local and carried parts
+        np.testing.assert_allclose(g["local_product"], tr.dh_local[t], rtol=0, atol=1e-12)
+        if t < tr.length - 1:
+            np.testing.assert_allclose(
+                g["carried_product"], tr.dh_carried[t], rtol=1e-12, atol=1e-12
+            )
+        np.testing.assert_allclose(tr.dh_local[t] + tr.dh_carried[t], tr.dh[t], rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        presets.get("ai-planet"),
+        presets.get("hello"),
+        presets.get("ice-cream"),
+        presets.get("hello").with_(config=Config(truncation=2)),
+        Spec(
+            text="1, 2\n2, 3\n3, 5\n5, 8",
+            encoding="numeric",
+            hidden_size=3,
+            config=Config(head="identity", loss="mse", reduction="mean"),
+        ),  # fmt: skip
+    ],
+    ids=["ai-planet", "hello", "ice-cream", "hello-tbptt2", "mse-mean"],
+)
+def test_the_shown_contributions_sum_to_the_engines_gradient(spec):
+    analysis = analyse(spec)
+    tr = analysis.trace
+    shares = [backward(analysis, t).terms["contrib"] for t in range(tr.length)]
+    for name in PARAMS:
+        total = sum(s[name] for s in shares)
+        np.testing.assert_allclose(total, tr.grads[name], rtol=0, atol=1e-12)
+    w = backward(analysis, 0)
+    text = shown(w.text())
+    assert f"sum of these shares over t = 1..{tr.length}" in text
+    assert f"‖∂L/∂W_hh‖ = {fmt(tr.grad_norms['W_hh'], w.digits)}" in text
+
+
+def test_hello_backward_writes_the_outer_products_in_full(hello):
+    tr = hello.trace
+    w = backward(hello, 1)
+    text = shown(w.text())
+    assert w.full and w.full_output
+    assert "① ∂L/∂o_2 — the error at the output (softmax with cross-entropy: y_2 − target)" in text
+    assert "f′(z_2) = 1 − h_2² (tanh)" in text
+    assert "∂L/∂W_xh += ∂L/∂z_2·x_2ᵀ: x is one-hot (id 1), so only that column changes" in text
+    M = w.terms["contrib"]["W_hh"]
+    np.testing.assert_array_equal(M, np.outer(tr.dz[1], tr.hs[0]))
+    for v in M.ravel():
+        assert fmt(v, 6) in text
+    # the dlogits block: y_2 − target = engine's dL/do_2, row by row
+    line = next(ln for ln in text.splitlines() if ln.rstrip().endswith(" l"))
+    assert fmt(tr.dlogits[1, 2], 6) in line and "1" in line
+    assert "it goes back to h_1 as W_hhᵀ·∂L/∂z_2, the carried part of ∂L/∂h_1" in text
+
+
+def test_backward_for_a_large_network_writes_one_units_row(big):
+    tr = big.trace
+    a, b = shown(backward(big, 3, unit=0).text()), shown(backward(big, 3, unit=4).text())
+    assert "Showing unit 1 of 16" in a and "⎡" not in a
+    assert f"∂L/∂h_4[5] = {fmt(tr.dh_local[3, 4], 5)} + " in b
+    assert f"∂L/∂z_4[5] = {fmt(tr.fprime[3, 4], 5)} · " in b and fmt(tr.dz[3, 4], 5) in b
+    assert "row 5:" in b and "row 1:" in a
+
+
+def test_truncation_is_explained_and_not_written_as_one_product():
+    analysis = analyse(presets.get("hello").with_(config=Config(truncation=2)))
+    tr = analysis.trace
+    text = shown(backward(analysis, 0).text())
+    assert "Truncated BPTT, k = 2" in text
+    assert "with TBPTT(2) only the losses less than 2 steps later still reach here" in text
+    for v in tr.dh_carried[0]:
+        assert fmt(v, 6) in text
+
+
+def test_mean_reduction_divides_the_output_error():
+    spec = presets.get("exploding")  # mean over the scored steps, 8 hidden units
+    analysis = analyse(spec.with_(hidden_size=3, params=None))
+    tr = analysis.trace
+    w = backward(analysis, 1, max_chars=80)
+    n = int(tr.sample.scored.sum())
+    assert f"(1/{n})·(" in w.text()
+    np.testing.assert_allclose(
+        (tr.ys[1] - tr.sample.targets[1]) / n, tr.dlogits[1], rtol=0, atol=1e-15
+    )
+
+
+@pytest.mark.parametrize("t", [0, 8])
+def test_backward_notations_change_names_but_not_numbers(ai_planet, t):
+    texts = {n: backward(ai_planet, t, notation=n).text() for n in NOTATIONS}
+    numbers = {n: NUMBER.findall(text) for n, text in texts.items()}
+    assert numbers["xh"] == numbers["uvw"] == numbers["ax"]
+    assert "W_hhᵀ·∂L/∂z_" in texts["xh"] and "∂L/∂W_hy +=" in texts["xh"]
+    assert "Wᵀ·∂L/∂z_" in texts["uvw"] and "∂L/∂V +=" in texts["uvw"] and "W_hh" not in texts["uvw"]
+    assert (
+        f"∂L/∂a^<{t + 1}>" in texts["ax"] and "W_aaᵀ" in texts["ax"] and "W_hh" not in texts["ax"]
+    )
+    html = backward(ai_planet, t, notation="ax").html()
+    assert "∂L/∂a<sup>&lt;" in html and "W<sub>aa</sub>ᵀ" in html
+
+
+def test_backward_bad_arguments_raise_clear_value_errors(ai_planet):
+    with pytest.raises(ValueError, match="outside 0..8"):
+        mathtext_backward.worked_backward(ai_planet.trace, 9)
+    with pytest.raises(ValueError, match="no unit 3"):
+        mathtext_backward.worked_backward(ai_planet.trace, 0, unit=2)
+
+
+def test_an_overflowed_backward_pass_is_reported_not_raised():
+    spec = Spec(text=" ".join("abcdefghijklmn") * 2, hidden_size=3, seed=1, sigma_max=1e80,
+                config=Config(activation="identity"))  # fmt: skip
+    analysis = analyse(spec)
+    for t in range(analysis.length):
+        w = backward(analysis, t)
+        w.html(lambda v: ("#000000", "#ffffff"))
+    assert "not a finite number" in w.text()
+
+
+@pytest.mark.parametrize("name", ["hello", "ai-planet", "harry-potter", "exploding"])
+def test_backward_blocks_fit_the_requested_width(name):
+    analysis = analyse(presets.get(name))
+    for t in range(0, analysis.length, 3):
+        for width in (40, 52, 70):
+            w = backward(analysis, t, max_chars=width)
+            assert max((len(ln.rstrip()) for ln in block_lines(w)), default=0) <= width, (t, width)

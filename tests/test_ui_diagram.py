@@ -1,7 +1,10 @@
 """Unrolled network diagram: columns, cursor both ways, unit selection, shared-weight hover,
-cell colours, notation, rebuilds, zoom, and a T = 100, H = 64 network."""
+cell colours, notation, rebuilds, zoom, and a T = 100, H = 64 network; the backward phase:
+reversed arrows sized by the engine's gradient norms, the truncation band and its caption."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -10,10 +13,11 @@ from PySide6.QtGui import QColor, QHelpEvent, QPalette, QWheelEvent
 from PySide6.QtWidgets import QApplication, QToolTip
 
 from rnnviz.engine.spec import Spec
-from rnnviz.engine.trace import Config
+from rnnviz.engine.trace import Config, run
 from rnnviz.session import Session
-from rnnviz.ui.colors import diverging_rgb
+from rnnviz.ui.colors import SEQUENTIAL_LUT, diverging_rgb
 from rnnviz.ui.diagram_panel import DiagramPanel
+from rnnviz.ui.diagram_tips import grad_label, short
 
 AI_VOCAB = ("<unk>", "AI", "Planet", "Bootcamps", "are", "free", "and", "available", "to", "all")
 
@@ -98,8 +102,8 @@ def test_cursor_change_moves_the_highlight_and_dims_later_steps(planet):
     planet.show_all.setChecked(True)  # the "show all steps" toggle turns dimming off
     assert not any(planet.is_dimmed(t) for t in range(5))
     planet.show_all.setChecked(False)
-    session.set_phase("backward")  # dimming is for the forward playhead only
-    assert not any(planet.is_dimmed(t) for t in range(5))
+    session.set_phase("backward")  # the backward playhead has not reached earlier steps yet
+    assert [planet.is_dimmed(t) for t in range(5)] == [True, True, False, False, False]
     session.set_phase("forward")
     session.last()
     assert not any(planet.is_dimmed(t) for t in range(5))
@@ -411,3 +415,224 @@ def test_hovering_a_unit_shows_the_exact_values_in_a_tooltip(planet):
     assert f"h₂[2] = {float(trace.hs[1, 1])!r}" in text
     assert f"z₂[2] = {float(trace.zs[1, 1])!r}" in text
     QToolTip.hideText()
+
+
+# -- the backward pass (issue 4) ---------------------------------------------------------------
+def lut_position(color: QColor) -> int:
+    """Where a colour sits on the sequential map (first matching entry)."""
+    rgb = np.array([color.red(), color.green(), color.blue()])
+    hits = np.flatnonzero((rgb == SEQUENTIAL_LUT).all(axis=1))
+    assert hits.size, f"{rgb} is not a colour of the sequential map"
+    return int(hits[0])
+
+
+def assert_same_order(magnitudes, widths, positions) -> None:
+    """Larger gradient, wider and brighter item: the order of the norms is kept."""
+    order = np.argsort(magnitudes, kind="stable")
+    assert np.all(np.diff(np.asarray(widths)[order]) >= -1e-9)
+    assert np.all(np.diff(np.asarray(positions)[order]) >= 0)
+
+
+def test_backward_phase_reverses_arrows_and_dims_earlier_steps(planet, qtbot):
+    session, T = planet.session, planet.column_count
+    session.set_cursor(2)
+    assert all(a.isVisible() for a in planet.arrow_items("W_hy") + planet.arrow_items("W_hh"))
+    session.set_phase("backward")
+    assert not any(a.isVisible() for a in planet.arrow_items("W_hy") + planet.arrow_items("W_hh"))
+    for t in range(T):
+        local, h, y = (
+            planet.backward_arrow(t, "local"),
+            planet.box_rect(t, "h"),
+            planet.box_rect(t, "y"),
+        )
+        assert local.isVisible()
+        # from the output y_t down into h_t (forward it went up from h_t to y_t)
+        assert local.p1.y() < local.p2.y()
+        assert abs(local.p1.y() - y.bottom()) < 4 and abs(local.p2.y() - h.top()) < 10
+        # from h_t back to h_{t-1} (forward it went right, from h_{t-1} to h_t)
+        carried = planet.backward_arrow(t - 1, "carried")
+        assert carried.isVisible() and carried.p1.x() > carried.p2.x()
+        assert abs(carried.p1.x() - h.left()) < 10
+        assert abs(carried.p2.x() - planet.box_rect(t - 1, "h").right()) < 10
+    assert [planet.is_dimmed(t) for t in range(T)] == [True, True, False, False, False]
+    session.step(-1)  # the playhead walks back: step 2 is reached and fades in
+    assert [planet.is_dimmed(t) for t in range(T)] == [True, False, False, False, False]
+    assert planet._fade.opacity() > 0.5 and planet._fade.rect().intersects(planet.column_rect(1))
+    qtbot.waitUntil(lambda: planet._fade.opacity() == 0.0, timeout=2000)
+    session.first()
+    assert not any(planet.is_dimmed(t) for t in range(T))
+    session.set_phase("forward")
+    assert planet.arrow_items("W_hh")[0].isVisible()
+    assert not planet.backward_arrow(0, "local").isVisible()
+
+
+def test_phase_buttons_set_the_phase_and_follow_it(planet, qtbot):
+    bar, state = planet.controls, planet.state
+    assert bar.forward_button.isChecked() and not bar.cells_combo.isEnabled()
+    qtbot.mouseClick(bar.backward_button, Qt.MouseButton.LeftButton)
+    assert state.phase == "backward" and bar.cells_combo.isEnabled()
+    assert "gradient it carries" in planet.info.toolTip()
+    qtbot.mouseClick(bar.forward_button, Qt.MouseButton.LeftButton)
+    assert state.phase == "forward"
+    planet.session.set_phase("backward")  # state -> widget
+    assert bar.backward_button.isChecked() and not bar.forward_button.isChecked()
+
+
+def test_arrow_and_ring_sizes_follow_the_gradient_norms(qtbot):
+    panel = make_panel(qtbot, Spec(text="the cat sat on the mat", hidden_size=4, seed=3))
+    panel.session.set_phase("backward")
+    trace = panel.state.analysis.trace
+    T = trace.length
+    rings = [panel.gradient_item(t) for t in range(T)]
+    # the rings carry the engine's ||dL/dh_t|| and grow with it (width and colour)
+    np.testing.assert_array_equal([r.magnitude for r in rings], trace.dh_norms)
+    assert len(set(np.round(trace.dh_norms, 12))) == T  # distinct: the order is meaningful
+    widths = [r.pen().widthF() for r in rings]
+    assert_same_order(trace.dh_norms, widths, [lut_position(r.pen().color()) for r in rings])
+    assert max(widths) > min(widths) + 1  # visibly different
+    # the largest gradient of the pass is the widest, brightest item
+    top = int(np.argmax(trace.dh_norms))
+    assert lut_position(rings[top].pen().color()) == 255
+    for kind, vectors in (("local", trace.dh_local), ("carried", trace.dh_carried)):
+        arrows = [panel.backward_arrow(t, kind) for t in range(T - (kind == "carried"))]
+        norms = np.linalg.norm(vectors[: len(arrows)], axis=1)
+        np.testing.assert_allclose([a.magnitude for a in arrows], norms, rtol=0, atol=0)
+        assert_same_order(norms, [a.width for a in arrows], [lut_position(a.color) for a in arrows])
+    # one scale for all: the same norm would get the same width whatever carries it
+    local, carried = panel.backward_arrow(2, "local"), panel.backward_arrow(2, "carried")
+    assert (local.width < carried.width) == (local.magnitude < carried.magnitude)
+    # nothing is carried into the last state: no arrow comes from beyond the sequence
+    assert not trace.dh_carried[T - 1].any() and len(panel._backward.columns) == T + 1
+    # the arrow into h_0 carries the engine's dL/dh_0
+    assert panel.backward_arrow(-1, "carried").magnitude == np.linalg.norm(trace.grads["h0"])
+
+
+def test_unscored_steps_get_no_local_gradient(planet):
+    planet.session.set_phase("backward")
+    trace = planet.state.analysis.trace
+    assert [planet.backward_arrow(t, "local").drawn for t in range(5)] == [False] * 4 + [True]
+    assert planet.backward_arrow(4, "local").magnitude == np.linalg.norm(trace.dh_local[4])
+
+
+def test_each_h_box_says_its_gradient_norm(planet):
+    planet.session.set_phase("backward")
+    trace = planet.state.analysis.trace
+    for t in range(5):
+        label = planet.gradient_label(t)
+        assert label == grad_label(trace.dh_norms[t]) and "…" not in label
+        value = float(label.split("= ")[1])
+        assert value == pytest.approx(trace.dh_norms[t], rel=5e-3)
+    assert planet.gradient_label(4).startswith("‖∂L/∂h‖ = ")
+    assert float(planet.gradient_label(-1).split("= ")[1]) == pytest.approx(
+        np.linalg.norm(trace.grads["h0"]), rel=5e-3
+    )
+    assert short(3.21456e-4) == "3.21e-4" and short(0.0322) == "0.0322" and short(0.0) == "0"
+
+
+def test_truncation_spin_box_sets_the_config_and_draws_the_band(planet):
+    session, spin = planet.session, planet.controls.truncation_spin
+    assert spin.text() == "off" and planet.band_rect() is None and not planet.caption.isVisible()
+    session.set_cursor(4)
+    spin.setValue(2)  # widget -> state
+    trace = planet.state.analysis.trace
+    assert trace.config.truncation == 2
+    band = planet.band_rect()
+    inside = [t for t in range(5) if band.contains(planet.column_rect(t))]
+    assert inside == [3, 4]  # exactly k columns, ending at the cursor
+    assert not band.intersects(planet.column_rect(2))
+    # the caption: ||dL/dh (full BPTT) - dL/dh (TBPTT)|| just before the band, from the engine
+    full = run(trace.params, trace.sample, replace(trace.config, truncation=None))
+    dropped = float(np.linalg.norm(full.dh[2] - trace.dh[2]))
+    assert dropped > 0
+    text = planet.caption.text()
+    assert text.startswith("TBPTT(2) discards the gradient from earlier steps: ‖discarded‖ = ")
+    assert f"= {dropped:.4g} at h₃" in text and repr(dropped) in planet.caption.toolTip()
+    session.set_cursor(3)  # the band follows the cursor
+    inside = [t for t in range(5) if planet.band_rect().contains(planet.column_rect(t))]
+    assert inside == [2, 3]
+    session.set_model(truncation=3)  # state -> widget
+    assert spin.value() == 3
+    inside = [t for t in range(5) if planet.band_rect().contains(planet.column_rect(t))]
+    assert inside == [1, 2, 3]
+    spin.setValue(0)
+    assert planet.state.analysis.trace.config.truncation is None and planet.band_rect() is None
+
+
+def test_cells_can_show_the_gradient_in_the_backward_phase(hello):
+    session, combo = hello.session, hello.controls.cells_combo
+    trace = session.state.analysis.trace
+    session.set_phase("backward")
+    combo.setCurrentIndex(combo.findData("dh"))
+    grads = np.vstack([trace.grads["h0"], trace.dh])
+    vmax = np.abs(grads).max()
+    assert hello.vmax == vmax and hello.scale_label.text().startswith("∂L/∂h:")
+    for t in range(-1, trace.length):
+        for u in range(3):
+            assert brush_rgb(hello.unit_item(t, u)) == tuple(diverging_rgb(grads[t + 1, u], vmax))
+    session.set_phase("forward")  # forward, the cells show h again
+    assert brush_rgb(hello.unit_item(1, 0)) == tuple(diverging_rgb(trace.hs[1, 0], 1.0))
+    assert hello.scale_label.text().startswith("h:")
+
+
+def test_notation_switch_in_the_backward_phase_names_the_transposes(planet):
+    session = planet.session
+    session.set_phase("backward")
+    expected = {"xh": ("W_hyᵀ", "W_hhᵀ"), "uvw": ("Vᵀ", "Wᵀ"), "ax": ("W_yaᵀ", "W_aaᵀ")}
+    for notation in ("uvw", "ax", "xh"):
+        session.set_notation(notation)
+        for m, name in zip(("W_hy", "W_hh"), expected[notation], strict=True):
+            assert {label.text() for label in planet.label_items(m)} == {name}
+    tip = planet.tooltip_at(planet.backward_arrow(1, "carried").sceneBoundingRect().center())
+    assert "W_hhᵀ·∂L/∂z₃" in tip
+    session.set_notation("uvw")
+    tip = planet.tooltip_at(planet.backward_arrow(1, "carried").sceneBoundingRect().center())
+    assert "Wᵀ·∂L/∂z₃" in tip
+    session.set_phase("forward")
+    assert {label.text() for label in planet.label_items("W_hh")} == {"W"}
+
+
+def test_backward_hover_texts_give_exact_gradients(planet):
+    planet.session.set_phase("backward")
+    trace = planet.state.analysis.trace
+    arrow = planet.backward_arrow(4, "local")
+    tip = planet.tooltip_at(arrow.mapToScene(QPointF(0, 10)))
+    assert "from y₅ back to h₅" in tip and repr(float(np.linalg.norm(trace.dh_local[4]))) in tip
+    tip = planet.tooltip_at(planet.unit_item(2, 1).sceneBoundingRect().center())
+    assert f"∂L/∂h₃[2] = {float(trace.dh[2, 1])!r}" in tip
+    assert f"∂L/∂z₃[2] = f′ · ∂L/∂h = {float(trace.dz[2, 1])!r}" in tip
+    planet.highlight_matrix("W_hh")  # hovering W_hh lights its transposed uses
+    assert all(planet.backward_arrow(t, "carried").highlighted for t in range(-1, 4))
+    assert not planet.backward_arrow(0, "local").highlighted
+
+
+def test_backward_phase_at_t100_h64_keeps_cursor_moves_cheap(qtbot):
+    rng = np.random.default_rng(0)
+    words = " ".join(rng.choice(["a", "b", "c", "d", "e"], 101))
+    panel = make_panel(qtbot, Spec(text=words, hidden_size=64, seed=2))
+    panel.session.set_phase("backward")
+    panel.session.last()
+    count = len(panel.scene.items())
+    for t in (98, 50, 3):
+        panel.session.set_cursor(t)
+    assert len(panel.scene.items()) == count
+    trace = panel.state.analysis.trace
+    assert panel.gradient_item(57).magnitude == trace.dh_norms[57]
+
+
+def test_a_new_text_in_the_backward_phase_redraws_the_gradients(planet):
+    session = planet.session
+    session.set_phase("backward")
+    session.set_cursor(3)
+    planet.show_all.setChecked(True)  # no veil over the steps not reached yet
+    assert not any(planet.is_dimmed(t) for t in range(5))
+    planet.show_all.setChecked(False)
+    assert session.set_text("AI Planet are free and available to all")
+    trace = planet.state.analysis.trace
+    assert trace.length == 8
+    np.testing.assert_array_equal(
+        [planet.gradient_item(t).magnitude for t in range(8)], trace.dh_norms
+    )
+    assert not any(a.isVisible() for a in planet.arrow_items("W_hh"))  # new columns too
+    assert all(planet.backward_arrow(t, "local").isVisible() for t in range(8))
+    assert {label.text() for label in planet.label_items("W_hh")} == {"W_hhᵀ"}
+    assert planet.gradient_label(7) == grad_label(trace.dh_norms[7])

@@ -1,4 +1,5 @@
-"""Math panel: follows cursor, unit and notation; writes notation and unit; copies its text."""
+"""Math panel: follows cursor, phase, unit and notation; writes them; copies its text.
+In the backward phase it shows the backward step with the engine's gradients."""
 
 from __future__ import annotations
 
@@ -149,3 +150,59 @@ def test_a_hidden_panel_catches_up_when_shown(ai_planet):
     assert "Timestep t = 7 of 9" in ai_planet.text()  # the copy is never stale
     ai_planet.show()
     assert "Timestep t = 7 of 9" in shown(ai_planet)
+
+
+# -- the backward pass (issue 4) ---------------------------------------------------------------
+def test_backward_phase_shows_the_backward_step_with_the_engines_numbers(ai_planet):
+    tr, session = ai_planet.state.analysis.trace, ai_planet.session
+    session.last()
+    session.set_phase("backward")  # state -> widget
+    assert ai_planet.phase_combo.currentData() == "backward"
+    text = shown(ai_planet)
+    assert "Backward pass, timestep t = 9 of 9" in text and "Timestep t = 9" not in text
+    d = ai_planet.worked.digits
+    for v in (*tr.dlogits[8], *tr.dh[8], *tr.dz[8], *tr.fprime[8]):
+        assert fmt(v, d) in text
+    assert "f′(z9) = 1 − h9² (tanh)" in text  # subscripts rendered as HTML
+    session.set_cursor(3)
+    text = shown(ai_planet)
+    assert "Backward pass, timestep t = 4 of 9" in text and "is not scored" in text
+    assert all(fmt(v, d) in text for v in tr.dh_carried[3])
+    assert "Backward pass, timestep t = 4 of 9" in ai_planet.text()  # the copy follows
+
+
+def test_phase_combo_calls_set_phase(ai_planet):
+    combo, state = ai_planet.phase_combo, ai_planet.state
+    combo.setCurrentIndex(combo.findData("backward"))
+    assert state.phase == "backward" and ai_planet.worked.phase == "backward"
+    combo.setCurrentIndex(combo.findData("forward"))
+    assert state.phase == "forward" and "Timestep t = 1 of 9" in shown(ai_planet)
+
+
+def test_notation_switch_works_in_the_backward_phase(ai_planet):
+    session = ai_planet.session
+    session.set_phase("backward")
+    session.set_notation("uvw")
+    assert "Wᵀ·∂L/∂z" in ai_planet.text() and "W_hh" not in ai_planet.text()
+    assert "∂L/∂V += " in ai_planet.text()
+    ai_planet.notation_combo.setCurrentIndex(ai_planet.notation_combo.findData("ax"))
+    assert "W_aaᵀ" in ai_planet.text() and "∂L/∂a^<1>" in ai_planet.text()
+
+
+def test_backward_rows_follow_the_unit_box(big):
+    tr = big.state.analysis.trace
+    big.session.set_phase("backward")
+    big.session.set_cursor(2)
+    big.unit_spin.setValue(5)
+    text = big.text()
+    assert f"∂L/∂z_3[5] = {fmt(tr.fprime[2, 4], 5)} · " in text and "row 5:" in text
+
+
+@pytest.mark.parametrize("name", ["hello", "ai-planet"])
+def test_backward_text_is_not_clipped_at_500_px(qtbot, name):
+    panel = make(qtbot, presets.get(name), width=500)
+    panel.session.set_phase("backward")
+    for t in range(panel.state.analysis.length):
+        panel.session.set_cursor(t)
+        assert panel.browser.horizontalScrollBar().maximum() == 0, t
+    assert panel.worked.full

@@ -1,7 +1,8 @@
 """Geometry, text formatting and scene items for the unrolled network diagram.
 
 The diagram has one column per timestep (x_t at the bottom, h_t in the
-middle, y_t on top) plus an h_0 column on the left. ``Geometry`` is the one
+middle, y_t on top) plus an h_0 column on the left; each h box keeps a line
+above its cells for ||dL/dh_t|| in the backward phase. ``Geometry`` is the one
 place that knows where things are, so hit-testing a click or a hover is
 arithmetic rather than a search through thousands of cell items.
 
@@ -16,7 +17,6 @@ import functools
 import math
 from dataclasses import dataclass
 
-import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -88,6 +88,7 @@ class Geometry:
 
     PITCH, CW, LEFT, TOP = 164.0, 112.0, 20.0, 8.0
     TARGET_H, YBOX_H, ARROW_H, XBOX_H, CAPTION_H, NOTE_H, PAD = 38, 58, 44, 58, 24, 24, 6
+    HEAD_H = 18  # a line at the top of each h box: ||dL/dh_t|| in the backward phase
     STRIP_FROM = 17  # more hidden units than this: a thin colour strip, no numbers
 
     def __init__(self, T: int, H: int) -> None:
@@ -101,7 +102,8 @@ class Geometry:
         self.y_target = self.TOP
         self.y_ybox = self.TOP + self.TARGET_H
         self.y_hbox = self.y_ybox + self.YBOX_H + self.ARROW_H
-        self.hbox_h = H * self.cell_h + (H - 1) * self.gap + 2 * self.PAD
+        self.y_cells = self.y_hbox + self.HEAD_H + self.PAD  # top of the first cell
+        self.hbox_h = self.HEAD_H + H * self.cell_h + (H - 1) * self.gap + 2 * self.PAD
         self.y_xbox = self.y_hbox + self.hbox_h + self.ARROW_H
         self.y_caption = self.y_xbox + self.XBOX_H + 4
         self.bottom = self.y_caption + self.CAPTION_H + self.NOTE_H
@@ -123,11 +125,15 @@ class Geometry:
     def hbox(self, i: int) -> QRectF:
         return QRectF(self.left(i), self.y_hbox, self.CW, self.hbox_h)
 
+    def hhead(self, i: int) -> QRectF:
+        """The line above the cells of column i's h box."""
+        return QRectF(self.left(i), self.y_hbox + 3, self.CW, self.HEAD_H)
+
     def xbox(self, i: int) -> QRectF:
         return QRectF(self.left(i), self.y_xbox, self.CW, self.XBOX_H)
 
     def cell(self, i: int, u: int) -> QRectF:
-        y = self.y_hbox + self.PAD + u * (self.cell_h + self.gap)
+        y = self.y_cells + u * (self.cell_h + self.gap)
         return QRectF(self.left(i) + self.cell_x, y, self.CW - 2 * self.cell_x, self.cell_h)
 
     def hit(self, p: QPointF) -> tuple[str, int, int] | None:
@@ -139,9 +145,9 @@ class Geometry:
         if not -8 <= x <= self.CW + 8:
             return None  # the gap between columns (where the recurrent arrow runs)
         t = i - 1
-        inner = self.y_hbox + self.PAD
+        inner = self.y_cells
         if self.cell_x <= x <= self.CW - self.cell_x and inner <= p.y() < inner + (
-            self.hbox_h - 2 * self.PAD
+            self.hbox_h - 2 * self.PAD - self.HEAD_H
         ):
             u = min(int((p.y() - inner) // (self.cell_h + self.gap)), self.H - 1)
             return ("unit", t, u)
@@ -418,15 +424,19 @@ class Column:
             self.labels[m] = self._add(scene, label)
         self.relabel(notation)
 
-    def relabel(self, notation: str) -> None:
-        """Name the arrows in a notation: beside the vertical ones, above the recurrent one."""
+    def relabel(self, notation: str, backward: bool = False) -> None:
+        """Name the arrows in a notation: beside the vertical ones, above the recurrent one.
+
+        Backward, the gradient goes through the transposes (W_hyᵀ, W_hhᵀ) on thicker
+        arrows, so those labels get a ᵀ and keep a little more distance."""
+        gap = 7 if backward else 3
         for m, label in self.labels.items():
-            label.setText(NOTATION_LABELS[notation][m])
+            label.setText(NOTATION_LABELS[notation][m] + ("ᵀ" if backward and m != "W_xh" else ""))
             r, a = label.boundingRect(), label.anchor
             if m == "W_hh":
-                label.setPos(a.x() - r.width() / 2, a.y() - r.height() - 3)
+                label.setPos(a.x() - r.width() / 2, a.y() - r.height() - gap)
             else:
-                label.setPos(a.x() + 6, a.y() - r.height() / 2)
+                label.setPos(a.x() + 3 + gap, a.y() - r.height() / 2)
 
     def fill_cells(self, rgb_row: list, values: list | None) -> None:
         for item, (r, g, b) in zip(self.cells, rgb_row, strict=True):
@@ -442,95 +452,3 @@ class Column:
         for item in self.items:
             scene.removeItem(item)
         self.items = []
-
-
-# -- words for the hover texts (exact values: repr, never rounded) ----------------
-ROLES = {
-    "W_xh": "input → hidden",
-    "W_hh": "hidden → hidden, the recurrence",
-    "W_hy": "hidden → output",
-}
-
-
-def output_lines(built, trace, t: int) -> tuple[str, str]:
-    """The y_t box: predicted class/token and its probability (values for identity)."""
-    ys, names = trace.ys[t], built.output_names  # (O,)
-    if trace.config.head == "identity":
-        return f"ŷ{sub(t + 1)}", vector_text(ys)
-    k = 0 if len(ys) == 1 else int(np.argmax(ys))
-    return token_text(names[k]), f"p = {fmt(ys[k])}"
-
-
-def matrix_summary(state, m: str) -> str:
-    """One line for the panel's info bar: which matrix, its role, shared by all steps."""
-    label, W = NOTATION_LABELS[state.notation][m], getattr(state.analysis.trace.params, m)
-    text = (
-        f"{label} ({W.shape[0]}×{W.shape[1]}, {ROLES[m]}) is shared by all "
-        f"{state.analysis.length} steps"
-    )
-    if W.size <= 16:
-        text += ": [" + ", ".join(vector_text(row) for row in W) + "]"
-    return text
-
-
-def matrix_tip(state, m: str) -> str:
-    """Rich text: the matrix is one and the same at every step, and its values."""
-    label, W = NOTATION_LABELS[state.notation][m], getattr(state.analysis.trace.params, m)
-    rows, cols = W.shape
-    text = (
-        f"<b>the same {label} ({rows}×{cols}) is used at every step</b><br>"
-        f"{ROLES[m]}: all {state.analysis.length} arrows labelled {label} are this one "
-        "matrix (shared weights)."
-    )
-    if W.size > 144:
-        return text + f"<br>({W.size} values: too many to list here)"
-    # exact values while they fit a tooltip, 4 significant digits up to 12 x 12
-    cell = (lambda v: f"{float(v)!r:>22}") if W.size <= 36 else (lambda v: f"{float(v):>10.4g}")
-    return text + "<pre>" + "\n".join("".join(cell(v) for v in row) for row in W) + "</pre>"
-
-
-def hit_tip(state, hit: tuple[str, int, int]) -> str:
-    kind, t, u = hit
-    trace, built = state.analysis.trace, state.analysis.built
-    if kind == "unit" and t < 0:
-        return f"h₀, unit {u + 1}\nh₀[{u + 1}] = {float(trace.params.h0[u])!r}  (initial state)"
-    where = f"step t = {t + 1}, input “{token_text(built.tokens[t])}”"
-    if kind == "unit":
-        n = sub(t + 1)
-        return (
-            f"{where}, unit {u + 1}\n"
-            f"h{n}[{u + 1}] = {float(trace.hs[t, u])!r}  = {trace.config.activation}(z)\n"
-            f"z{n}[{u + 1}] = {float(trace.zs[t, u])!r}  (pre-activation)\n"
-            "click to select this unit in every panel"
-        )
-    if kind == "x":
-        return _input_tip(built, trace, t)
-    if kind == "y":
-        return _output_tip(built, trace, t)
-    return f"{where}\nclick to move the cursor here"
-
-
-def _input_tip(built, trace, t: int) -> str:
-    x, ids, enc = trace.xs[t], trace.sample.ids, built.spec.encoding  # (D,)
-    head = f"x{sub(t + 1)}: input “{token_text(built.tokens[t])}”"
-    if ids is not None:
-        head += f" (id {ids[t]})" + (f" = row {ids[t]} of E" if enc == "embedding" else "")
-    if enc == "onehot" and len(x) > 16:
-        return head + f"\none-hot vector of length {len(x)}: all 0 but a 1 for id {ids[t]}"
-    lines = [f"  x[{j + 1}] = {float(v)!r}" for j, v in enumerate(x[:32])]
-    return "\n".join([head, *lines] + (["  …"] if len(x) > 32 else []))
-
-
-def _output_tip(built, trace, t: int) -> str:
-    ys, names = trace.ys[t], built.output_names  # (O,)
-    order = np.argsort(-ys, kind="stable")[:12] if len(ys) > 12 else range(len(ys))
-    lines = [f"ŷ{sub(t + 1)} ({trace.config.head} head)"]
-    lines += [f"  {token_text(names[k])}: {float(ys[k])!r}" for k in order]
-    if len(ys) > 12:
-        lines.append(f"  … ({len(ys) - 12} more)")
-    if trace.sample.scored[t]:
-        lines.append(f"target: {token_text(built.target_tokens[t])}")
-        lines.append(f"loss L{sub(t + 1)} = {float(trace.step_losses[t])!r}")
-    else:
-        lines.append("this step is not scored (no target)")
-    return "\n".join(lines)

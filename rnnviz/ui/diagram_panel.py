@@ -6,9 +6,15 @@ idea of weight sharing made visible. Hidden units are cells coloured by
 h[t, unit] with the shared diverging map; the cursor column is outlined and,
 in the forward phase, later steps are veiled as "not yet computed".
 
+In the backward phase (``diagram_backward``) the playhead walks the cursor
+from T down to 1: the arrows reverse and are sized by the gradient they carry,
+each h box says ||dL/dh_t||, earlier steps are veiled as "not yet reached",
+and the cells can show dL/dh_t instead of h_t. A truncation k draws a band
+over the steps the loss at the cursor reaches.
+
 Cost model: items are made when the analysis changes (and only the columns
 that are new; same-size columns are refilled in place). A cursor move moves
-three items (outline, veil, fade) and maybe scrolls, whatever T and H.
+a few items (outline, veil, fade, band) and maybe scrolls, whatever T and H.
 """
 
 from __future__ import annotations
@@ -17,13 +23,8 @@ import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QVariantAnimation
 from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import (
-    QCheckBox,
     QGraphicsRectItem,
     QGraphicsScene,
-    QHBoxLayout,
-    QLabel,
-    QSizePolicy,
-    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from ..session import Session
 from .colors import diverging_rgb
+from .diagram_backward import BackwardLayer, GradArrow, discarded_norms
 from .diagram_items import (
     HIGHLIGHT,
     MATRICES,
@@ -41,18 +43,21 @@ from .diagram_items import (
     LodText,
     Style,
     fmt,
+)
+from .diagram_tips import (
+    arrow_tip,
+    column_texts,
     hit_tip,
     matrix_summary,
     matrix_tip,
-    metrics,
-    output_lines,
-    token_text,
-    vector_text,
+    truncation_caption,
 )
+from .diagram_toolbar import DiagramToolbar
 
 FIT_MAX_T = 12  # up to this many steps the default view shows the whole sequence
 MIN_FIT_ZOOM = 0.7  # ... unless that shrinks 13 px labels below ~9 px: then scroll instead
 HINT = "Hover an arrow to see its shared weights · click a column to move the cursor"
+BACKWARD_HINT = "Hover an arrow to see the gradient it carries · click a column to move the cursor"
 
 
 class DiagramPanel(QWidget):
@@ -67,6 +72,10 @@ class DiagramPanel(QWidget):
         self._auto_zoom = True  # the user has not zoomed: keep the default view on resize
         self._fits = False  # the default view shows every column
         self._shown_cursor = 0
+        self._cells = "h"  # what the cells show in the backward phase: "h" | "dh"
+        self._arrows_shown = None  # (backward, notation, columns) the arrows were set up for
+        self._back_stale = True  # the backward items do not show this analysis yet
+        self._discarded: np.ndarray | None = None  # (T,) what truncation drops, when set
         self._build_toolbar()
         self._build_view()
         for name in ("analysis", "cursor", "phase", "selected_unit", "notation"):
@@ -97,6 +106,23 @@ class DiagramPanel(QWidget):
         """What step t's column says: token, vector, pred, prob, target, loss ('' if none)."""
         return {k: item.text() for k, item in self._columns[t + 1].texts.items()}
 
+    def backward_arrow(self, t: int, kind: str) -> GradArrow:
+        """The backward arrow into h_t from y_t ("local") or from h_{t+1} ("carried")."""
+        return self._backward.arrow(t, kind)
+
+    def gradient_item(self, t: int):
+        """The ring around h_t's box sized by ||dL/dh_t|| (t = -1: h_0)."""
+        return self._backward.columns[t + 1].halo
+
+    def gradient_label(self, t: int) -> str:
+        """What h_t's box says in the backward phase (t = -1: h_0)."""
+        return self._backward.columns[t + 1].header.text()
+
+    def band_rect(self) -> QRectF | None:
+        """The truncation band (None without truncation)."""
+        band = self._backward.band
+        return band.rect() if band.isVisible() else None
+
     def cursor_rect(self) -> QRectF:
         """Where the current-step outline is drawn (scene coordinates)."""
         return self._cursor_item.path().boundingRect()
@@ -126,6 +152,8 @@ class DiagramPanel(QWidget):
     def tooltip_at(self, p: QPointF) -> str | None:
         """The hover text at scene point p (exact values), or None."""
         for item in self.scene.items(p):
+            if isinstance(item, GradArrow):
+                return arrow_tip(self.state, item.kind, item.t)
             if item.data(0) in MATRICES:
                 return matrix_tip(self.state, item.data(0))
         hit = self._geo.hit(p)
@@ -145,32 +173,17 @@ class DiagramPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
-        bar = QHBoxLayout()
-        bar.setContentsMargins(6, 2, 6, 0)
-        self.zoom_out_button, self.zoom_in_button, self.fit_button = (
-            self._button(bar, "−", "Zoom out (Ctrl+wheel)", lambda: self.view.zoom_by(1 / 1.25)),
-            self._button(bar, "+", "Zoom in (Ctrl+wheel)", lambda: self.view.zoom_by(1.25)),
-            self._button(bar, "Fit", "Show the whole network", self.fit_to_view),
-        )
-        self.show_all = QCheckBox("show all steps")
-        self.show_all.setToolTip("Do not dim the steps after the cursor (not yet computed)")
-        self.show_all.toggled.connect(lambda _: self._update_dimming())
-        bar.addWidget(self.show_all)
-        self.scale_label = QLabel()
-        self.scale_label.setToolTip("Colour of a hidden unit's value (the same map in every panel)")
-        bar.addWidget(self.scale_label)
-        self.info = QLabel(HINT)
-        self.info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        bar.addWidget(self.info, 1)
-        layout.addLayout(bar)
-
-    def _button(self, bar: QHBoxLayout, text: str, tip: str, slot) -> QToolButton:
-        button = QToolButton()
-        button.setText(text)
-        button.setToolTip(tip)
-        button.clicked.connect(slot)
-        bar.addWidget(button)
-        return button
+        self.toolbar = bar = DiagramToolbar(self.session)
+        bar.sig_zoom.connect(lambda factor: self.view.zoom_by(factor))
+        bar.sig_fit.connect(self.fit_to_view)
+        bar.sig_show_all.connect(lambda _: self._update_dimming())
+        bar.sig_cells_changed.connect(self._on_cells_changed)
+        layout.addWidget(bar)
+        # the widgets tests and the main window reach for, by their old names
+        self.controls = bar
+        self.zoom_out_button, self.zoom_in_button = bar.zoom_out_button, bar.zoom_in_button
+        self.fit_button, self.show_all, self.info = bar.fit_button, bar.show_all, bar.info
+        self.scale_label, self.caption = bar.scale_label, bar.caption
 
     def _build_view(self) -> None:
         self.scene = QGraphicsScene(self)
@@ -191,7 +204,7 @@ class DiagramPanel(QWidget):
     def _build_scene(self) -> None:
         """Start from an empty scene: new hidden size, or a new theme."""
         self._fade_anim.stop()
-        self._columns = []
+        self._columns, self._arrows_shown = [], None
         self.scene.clear()
         pal = self.palette()
         text = pal.color(QPalette.ColorRole.Text)
@@ -201,6 +214,7 @@ class DiagramPanel(QWidget):
         self._style = Style(text, line, box, self.highlight_matrix)
         self.scene.setBackgroundBrush(pal.color(QPalette.ColorRole.Base))
         self._build_overlays(pal)
+        self._backward = BackwardLayer(self.scene, text)
 
     def _build_overlays(self, pal: QPalette) -> None:
         accent = pal.color(QPalette.ColorRole.Highlight)
@@ -223,11 +237,19 @@ class DiagramPanel(QWidget):
         for item in self._selection:
             item.setZValue(40)
 
-    def _fill_cells(self, hs: np.ndarray) -> None:
-        """Colour every cell (and write its value when cells are big enough)."""
+    def _shows_gradient(self) -> bool:
+        return self.state.phase == "backward" and self._cells == "dh"
+
+    def _fill_cells(self) -> None:
+        """Colour every cell by h (or, backward, by dL/dh) and write values that fit."""
+        trace = self.state.analysis.trace
+        if self._shows_gradient():
+            hs = np.vstack([trace.grads["h0"][None, :], trace.dh])  # (T + 1, H), dL/dh_0 first
+        else:
+            hs = np.vstack([trace.params.h0[None, :], trace.hs])  # (T + 1, H), h_0 first
         finite = np.isfinite(hs)  # (T + 1, H), row 0 is h_0
         peak = float(np.abs(hs[finite]).max()) if finite.any() else 0.0
-        tanh = self.state.analysis.trace.config.activation == "tanh"
+        tanh = trace.config.activation == "tanh" and not self._shows_gradient()
         self.vmax = 1.0 if tanh or peak == 0.0 else peak
         self._update_scale()
         rgb = diverging_rgb(np.where(finite, hs, 0.0), self.vmax)  # (T + 1, H, 3)
@@ -244,25 +266,9 @@ class DiagramPanel(QWidget):
             column.fill_cells(row, values)
 
     def _fill_texts(self, analysis) -> None:
-        trace, built, width = analysis.trace, analysis.built, self._geo.CW - 8
-        onehot, D = built.spec.encoding == "onehot", trace.xs.shape[1]
+        width = self._geo.CW - 8
         for t, column in enumerate(self._columns[1:]):
-            # x_t small under its token: the vector if it fits (else elided; hover has all)
-            small = vector_text(trace.xs[t, :8]) if D <= 8 else "[" + fmt(trace.xs[t, 0]) + ", …]"
-            if onehot and (D > 8 or metrics(12).horizontalAdvance(small) > width):
-                small = f"one-hot, id {trace.sample.ids[t]}"
-            pred, prob = output_lines(built, trace, t)
-            scored = bool(trace.sample.scored[t])
-            column.fill_texts(
-                {
-                    "token": token_text(built.tokens[t]),
-                    "vector": small,
-                    "pred": pred,
-                    "prob": prob,
-                    "target": f"target: {token_text(built.target_tokens[t])}" if scored else "",
-                    "loss": f"loss {fmt(trace.step_losses[t])}" if scored else "",
-                }
-            )
+            column.fill_texts(column_texts(analysis.built, analysis.trace, t, width))
 
     # -- state -> scene -------------------------------------------------------
     def _on_analysis_changed(self, analysis) -> None:
@@ -277,9 +283,13 @@ class DiagramPanel(QWidget):
         while len(self._columns) < geo.T + 1:
             column = Column(self.scene, geo, len(self._columns), self._style, self.state.notation)
             self._columns.append(column)
-        self._fill_cells(np.vstack([trace.params.h0[None, :], trace.hs]))  # (T + 1, H)
+        self._backward.sync(geo, fresh=old is None or old.H != geo.H)
+        self._back_stale = True
+        self._discarded = discarded_norms(trace)  # a second engine run, only with truncation
+        self._fill_cells()
         self._fill_texts(analysis)
         self._shown_cursor = self.state.cursor
+        self._update_phase()
         self._update_highlight()
         self._update_cursor()
         self._update_selection()
@@ -291,14 +301,40 @@ class DiagramPanel(QWidget):
         self._update_cursor()
 
     def _on_phase_changed(self, phase: str) -> None:
+        self._update_phase()
+        if self._cells == "dh":
+            self._fill_cells()
         self._update_dimming()
+
+    def _on_cells_changed(self, cells: str) -> None:
+        self._cells = cells
+        self._fill_cells()
 
     def _on_selected_unit_changed(self, unit) -> None:
         self._update_selection()
 
     def _on_notation_changed(self, notation: str) -> None:
-        for column in self._columns[1:]:
-            column.relabel(notation)
+        self._update_phase()  # relabels every arrow
+        self._update_info()
+
+    def _update_phase(self) -> None:
+        """Forward arrows or reversed, gradient-sized ones; labels with or without ᵀ."""
+        backward = self.state.phase == "backward"
+        if backward and self._back_stale:  # filled only when shown: training stays cheap
+            self._backward.fill(self.state.analysis.trace)
+            self._back_stale = False
+        self._backward.set_visible(backward)
+        key = (backward, self.state.notation, len(self._columns))
+        if key != self._arrows_shown:  # a new analysis of the same shape keeps its arrows
+            self._arrows_shown = key
+            for column in self._columns[1:]:
+                column.arrows["W_hy"].setVisible(not backward)
+                column.arrows["W_hh"].setVisible(not backward)
+                column.arrows["W_xh"].setOpacity(0.35 if backward else 1.0)  # not in the story
+                column.labels["W_xh"].setOpacity(0.45 if backward else 1.0)
+                column.relabel(self.state.notation, backward)
+        self.toolbar.sync(self.state)
+        self._update_scale()
         self._update_info()
 
     def _update_highlight(self) -> None:
@@ -308,6 +344,7 @@ class DiagramPanel(QWidget):
                 column.arrows[m].set_highlighted(m == on)
                 column.labels[m].setBrush(HIGHLIGHT if m == on else self._style.text)
                 column.labels[m].setZValue(61 if m == on else 0)
+        self._backward.highlight(on)
 
     def _update_cursor(self) -> None:
         t, previous = self.state.cursor, self._shown_cursor
@@ -315,23 +352,43 @@ class DiagramPanel(QWidget):
         path = QPainterPath()
         path.addRoundedRect(self.column_rect(t), 10, 10)
         self._cursor_item.setPath(path)
-        self._update_dimming(revealed=t == previous + 1)
+        self._update_dimming(moved=t - previous)
+        self._update_band()
         if not self._whole_view():
             self._ensure_cursor_visible()
 
-    def _update_dimming(self, revealed: bool = False) -> None:
-        dim = self.state.phase == "forward" and not self.show_all.isChecked()
-        t, scene = self.state.cursor, self._geo.scene_rect()
-        left = self.column_rect(t).right() + 2
-        self._veil.setRect(QRectF(left, 0, scene.right() - left, scene.height()))
-        self._veil.setVisible(dim and t < self._geo.T - 1)
-        self._note.setPos(left + 10, self._geo.bottom - self._geo.NOTE_H)
-        if dim and revealed:  # the column that was just computed fades in
+    def _update_dimming(self, moved: int = 0) -> None:
+        """Veil the steps the playhead has not reached: later ones going forward,
+        earlier ones (and h_0) going backward; the step just reached fades in."""
+        backward = self.state.phase == "backward"
+        dim = not self.show_all.isChecked()
+        t, scene, bottom = self.state.cursor, self._geo.scene_rect(), self._geo.bottom
+        if backward:
+            edge = self.column_rect(t).left() - 2
+            self._veil.setRect(QRectF(0, 0, edge, scene.height()))
+            self._veil.setVisible(dim and t > 0)
+            self._note.setText("not yet reached")
+            self._note.setPos(self._geo.LEFT + 4, bottom - self._geo.NOTE_H)
+            revealed = QRectF(edge, 0, self.column_rect(t + 1).left() - 2 - edge, scene.height())
+        else:
+            edge = self.column_rect(t).right() + 2
+            self._veil.setRect(QRectF(edge, 0, scene.right() - edge, scene.height()))
+            self._veil.setVisible(dim and t < self._geo.T - 1)
+            self._note.setText("not yet computed")
+            self._note.setPos(edge + 10, bottom - self._geo.NOTE_H)
             start = self.column_rect(t - 1).right() + 2
-            self._fade.setRect(QRectF(start, 0, left - start, scene.height()))
+            revealed = QRectF(start, 0, edge - start, scene.height())
+        if dim and moved == (-1 if backward else 1):  # the column just computed fades in
+            self._fade.setRect(revealed)
             self._fade_anim.stop()
             self._fade.setOpacity(1.0)  # the animation only writes on its first tick
             self._fade_anim.start()
+
+    def _update_band(self) -> None:
+        """The truncation band at the cursor and the caption saying what it discards."""
+        k, t = self.state.analysis.trace.config.truncation, self.state.cursor
+        self._backward.update_band(self._geo, t, k)
+        self.toolbar.set_caption(*(truncation_caption(k, t, self._discarded) if k else (None,)))
 
     def _update_selection(self) -> None:
         u, geo = self.state.selected_unit, self._geo
@@ -343,28 +400,14 @@ class DiagramPanel(QWidget):
             item.setPath(path)
 
     def _update_scale(self) -> None:
-        """A three-swatch legend of the cell colours: -vmax, 0, +vmax."""
-        swatches = [
-            f'<span style="background-color: rgb{tuple(diverging_rgb(v, self.vmax).tolist())}">'
-            f"&nbsp;&nbsp;&nbsp;</span>&nbsp;{label}"
-            for v, label in (
-                (-self.vmax, f"−{fmt(self.vmax)}"),
-                (0.0, "0"),
-                (self.vmax, f"+{fmt(self.vmax)}"),
-            )
-        ]
-        self.scale_label.setText("h:&nbsp;" + "&nbsp;&nbsp;".join(swatches))
+        backward = self.state.phase == "backward"
+        name = "∂L/∂h" if self._shows_gradient() else "h"
+        self.toolbar.set_legends(name, self.vmax, self._backward.scale if backward else None)
 
     def _update_info(self) -> None:
         m = self._highlighted
-        self.info.setToolTip(matrix_summary(self.state, m) if m else HINT)
-        self._elide_info()
-
-    def _elide_info(self) -> None:
-        full, width = self.info.toolTip(), max(self.info.width(), 40)
-        self.info.setText(
-            self.info.fontMetrics().elidedText(full, Qt.TextElideMode.ElideRight, width)
-        )
+        hint = BACKWARD_HINT if self.state.phase == "backward" else HINT
+        self.toolbar.set_info(matrix_summary(self.state, m) if m else hint)
 
     # -- zoom and pan ---------------------------------------------------------
     def _whole_view(self) -> bool:
@@ -402,7 +445,6 @@ class DiagramPanel(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        self._elide_info()
         if self._auto_zoom:
             self._apply_default_zoom()
 

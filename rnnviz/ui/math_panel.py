@@ -1,10 +1,13 @@
 """The "Show the math" panel: the timestep under the cursor, worked out by hand.
 
 CNN Explainer's idea for RNNs: W_hh·h_{t-1}, W_xh·x_t, + b_h, z_t, h_t, o_t,
-y_t and the loss, with the trace's numbers substituted. All the text comes
-from ``rnnviz.mathtext`` (Qt-free, shared with the CLI); this panel only
-renders it, follows the cursor, the selected unit and the notation, and copies
-the plain text. Every cursor move rebuilds one small HTML document (about
+y_t and the loss, with the trace's numbers substituted. In the backward phase
+the same place shows that step of backpropagation through time instead:
+dL/do_t, dL/dh_t (local + carried), f'(z_t), dL/dz_t and the step's share of
+each weight gradient. All the text comes from ``rnnviz.mathtext`` and
+``rnnviz.mathtext_backward`` (Qt-free); this panel only renders it, follows
+the cursor, the phase, the selected unit and the notation, and copies the
+plain text. Every cursor move rebuilds one small HTML document (about
 2.5 ms at H = 64, where sums are elided beyond 16 terms); a hidden panel
 (a tabbed-away dock) only recomputes the text and renders when shown. The
 blocks are laid out for the width the browser shows, so nothing needs a
@@ -22,15 +25,15 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QSpinBox,
     QTextBrowser,
+    QToolButton,
     QToolTip,
     QVBoxLayout,
     QWidget,
 )
 
-from .. import mathtext
+from .. import mathtext, mathtext_backward
 from ..session import Session
 from .colors import diverging_rgb, text_color_for
 
@@ -87,13 +90,14 @@ class MathPanel(QWidget):
         self.state = session.state
         self.worked: mathtext.Worked | None = None
         self._doc: QTextDocument | None = None  # the document this panel made last
+        self._retired: QTextDocument | None = None  # the one before: deleted one render later
         self._stale = True  # the browser does not show self.worked yet
         self._max_chars = mathtext.DEFAULT_MAX_CHARS
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addLayout(self._build_controls())
         layout.addWidget(self._build_browser(), 1)
-        for name in ("analysis", "cursor", "selected_unit", "notation"):
+        for name in ("analysis", "cursor", "phase", "selected_unit", "notation"):
             getattr(self.state.events, name).connect(getattr(self, f"_on_{name}_changed"))
         self._update_controls()
         self._update_text()
@@ -101,6 +105,17 @@ class MathPanel(QWidget):
     # -- building -------------------------------------------------------------
     def _build_controls(self) -> QHBoxLayout:
         row = QHBoxLayout()
+        self.phase_combo = QComboBox()  # "forward"/"backward": no label, a narrower row
+        self.phase_combo.addItem("forward", "forward")
+        self.phase_combo.addItem("backward", "backward")
+        self.phase_combo.setToolTip(
+            "Forward: how h_t and y_t are computed at the cursor.\n"
+            "Backward: how the gradient reaches h_t and what this step adds to each weight's "
+            "gradient (the same switch as the diagram's Forward/Backward)"
+        )
+        self.phase_combo.currentIndexChanged.connect(self._on_phase_combo_changed)
+        row.addWidget(self.phase_combo)
+        row.addSpacing(8)
         row.addWidget(QLabel("Notation"))
         self.notation_combo = QComboBox()
         for key, notation in mathtext.NOTATIONS.items():
@@ -120,7 +135,8 @@ class MathPanel(QWidget):
         row.addWidget(self.unit_label)
         row.addWidget(self.unit_spin)
         row.addStretch(1)
-        self.copy_button = QPushButton("Copy")
+        self.copy_button = QToolButton()
+        self.copy_button.setText("Copy")
         self.copy_button.setToolTip(
             "Copy the whole worked step as plain text, with full-precision values (Ctrl+C)"
         )
@@ -160,21 +176,28 @@ class MathPanel(QWidget):
         self._update_controls()
         self._update_text()
 
+    def _on_phase_changed(self, phase) -> None:
+        self._update_controls()
+        self._update_text()
+
     def _update_controls(self) -> None:
         """Combo and spin box follow the state without echoing back to the session."""
         H = self.state.analysis.built.params.hidden_size
         unit = self.state.selected_unit
-        for widget in (self.notation_combo, self.unit_spin):
+        widgets = (self.phase_combo, self.notation_combo, self.unit_spin)
+        for widget in widgets:
             widget.blockSignals(True)
+        self.phase_combo.setCurrentIndex(self.phase_combo.findData(self.state.phase))
         self.notation_combo.setCurrentIndex(self.notation_combo.findData(self.state.notation))
         self.unit_spin.setRange(1, H)
         self.unit_spin.setValue(1 if unit is None else unit + 1)
-        for widget in (self.notation_combo, self.unit_spin):
+        for widget in widgets:
             widget.blockSignals(False)
 
     def _update_text(self) -> None:
         s = self.state
-        self.worked = mathtext.from_analysis(
+        module = mathtext_backward if s.phase == "backward" else mathtext
+        self.worked = module.from_analysis(
             s.analysis, s.cursor, s.selected_unit, s.notation,
             max_chars=self._max_chars, unit_hint=UNIT_HINT,
         )  # fmt: skip
@@ -200,9 +223,12 @@ class MathPanel(QWidget):
         doc.setDefaultFont(self._font)
         doc.setHtml(self.worked.html(chip_color))
         self.browser.setDocument(doc)  # Qt deletes only the browser's own first document
-        if self._doc is not None:
-            self._doc.deleteLater()
-        self._doc = doc
+        # A re-render can happen inside the viewport's resize event (the width decides how
+        # many characters fit), and the paint after that event may still touch the
+        # document it replaced: deleting that one at once crashed. It goes one render later.
+        if self._retired is not None:
+            self._retired.deleteLater()
+        self._retired, self._doc = self._doc, doc
         bar.setValue(keep)
 
     # -- widget -> state ------------------------------------------------------
@@ -210,6 +236,11 @@ class MathPanel(QWidget):
         key = self.notation_combo.itemData(index)
         if key:
             self.session.set_notation(key)
+
+    def _on_phase_combo_changed(self, index: int) -> None:
+        phase = self.phase_combo.itemData(index)
+        if phase:
+            self.session.set_phase(phase)
 
     def _on_spin_changed(self, value: int) -> None:
         self.session.set_selected_unit(value - 1)
