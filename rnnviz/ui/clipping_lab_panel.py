@@ -108,8 +108,7 @@ class LabPlots(pg.GraphicsLayoutWidget):
             pu.style_plot(plot, left=label, bottom="update step")
             pu.set_title(plot, title)
             plot.setLogMode(y=key != "cosine")
-            plot.setDownsampling(auto=True, mode="peak")  # long runs: ~2 points per pixel
-            plot.setClipToView(True)
+            # long runs are decimated by pu.peak_decimate (pyqtgraph's own crashed PySide6 6.10)
             plot.getAxis("left").setWidth(64)
             if i:
                 plot.setXLink(self.plots["loss"])
@@ -162,7 +161,7 @@ class LabPlots(pg.GraphicsLayoutWidget):
                 run = runs.get(name)
                 x = run.array("step") if run else np.zeros(0)
                 y = run.array(field) if run else np.zeros(0)
-                self.curves[key][name].setData(x, y)
+                self.curves[key][name].setData(*pu.peak_decimate(x, y))
                 # a diverged run ends in a cross at its last finite step, or in an
                 # arrow on the top edge when that step is off the scale
                 end = bool(run and run.stop and len(x))

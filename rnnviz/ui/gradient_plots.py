@@ -486,7 +486,7 @@ class ParamView(QWidget):
         for name in shown:
             if name not in self.curves:
                 self._add_curve(name)
-            self.curves[name].setData(self._history["step"], self._history[name])
+            self.curves[name].setData(*pu.peak_decimate(self._history["step"], self._history[name]))
         self.history_threshold.setVisible(settings.clip_mode == "norm")
         self.history_threshold.setValue(math.log10(settings.clip_threshold))
         self.history_plot.setYRange(*decades(*(self._history[k] for k in shown)), padding=0.02)
@@ -527,8 +527,7 @@ class ParamView(QWidget):
             connect="finite",  # an overflowed norm leaves a gap
         )
         curve.setZValue(2 if total else 1)
-        curve.setDownsampling(auto=True, method="peak")  # 10,000 steps stay cheap to draw
-        curve.setClipToView(True)
+        # 10,000 steps stay cheap to draw: pu.peak_decimate at setData (not pyqtgraph's own)
         self.history_plot.addItem(curve)
         self.curves[name] = curve
 

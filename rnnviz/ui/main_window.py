@@ -380,7 +380,7 @@ class MainWindow(QMainWindow):
         self._on_spec_changed(self.state.spec)  # a cancelled choice shows the example in use
 
     def set_theme(self, name: str) -> None:
-        name = apply_theme(QApplication.instance(), name)
+        name = apply_theme(QApplication.instance(), name, root=self)
         for action in self.theme_actions.actions():
             action.setChecked(action.data() == name)
         if self.settings is not None:

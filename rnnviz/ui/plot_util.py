@@ -401,3 +401,29 @@ class CursorLine(pg.InfiniteLine):
         left, right = self._endPoints
         p.setPen(self._core)
         p.drawLine(QPointF(left, 0), QPointF(right, 0))
+
+
+def peak_decimate(x, y, max_points: int = 4000):
+    """At most ~max_points points, keeping each bin's smallest and largest value in order.
+
+    A long training history is drawn with two points per bin, so a single
+    exploding step is never smoothed away. We do this ourselves because
+    pyqtgraph's automatic peak downsampling crashed PySide6 6.10 inside Qt's
+    path painting (a segfault in every long training run).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    n = len(x)
+    if n <= max_points:
+        return x, y
+    k = int(np.ceil(n / (max_points // 2)))  # points per bin
+    m = n // k * k
+    xb, yb = x[:m].reshape(-1, k), y[:m].reshape(-1, k)  # (bins, k)
+    finite = np.isfinite(yb)
+    lo = np.where(finite, yb, np.inf).argmin(axis=1)  # (bins,) non-finite never wins
+    hi = np.where(finite, yb, -np.inf).argmax(axis=1)
+    first, second = np.minimum(lo, hi), np.maximum(lo, hi)
+    rows = np.arange(len(yb))
+    xs = np.stack([xb[rows, first], xb[rows, second]], axis=1).ravel()
+    ys = np.stack([yb[rows, first], yb[rows, second]], axis=1).ravel()
+    return np.concatenate([xs, x[m:]]), np.concatenate([ys, y[m:]])

@@ -62,14 +62,18 @@ def light_palette(app: QApplication) -> QPalette:
     return app.style().standardPalette()
 
 
-def apply_theme(app: QApplication, name: str) -> str:
-    """Switch ``app`` to theme ``name`` ("light" or "dark"); returns the name used."""
+def apply_theme(app: QApplication, name: str, root: QWidget | None = None) -> str:
+    """Switch ``app`` to theme ``name`` ("light" or "dark"); returns the name used.
+
+    Plots inside ``root`` (the main window) are recoloured in place; plots made
+    later read pyqtgraph's defaults, which are set here too.
+    """
     name = name if name in THEMES else DEFAULT_THEME
     if app.style().name().lower() != "fusion":
         app.setStyle("Fusion")
     app.setPalette(dark_palette() if name == "dark" else light_palette(app))
     app.setProperty("rnnviz_theme", name)
-    _apply_plot_colors(app, name)
+    _apply_plot_colors(name, root)
     return name
 
 
@@ -79,23 +83,25 @@ def current_theme(app: QApplication | None = None) -> str:
     return name if name in THEMES else DEFAULT_THEME
 
 
-def _apply_plot_colors(app: QApplication, name: str) -> None:
-    """New plots read pyqtgraph's config; plots that exist are recoloured in place."""
+def _apply_plot_colors(name: str, root: QWidget | None) -> None:
+    """New plots read pyqtgraph's config; plots under ``root`` are recoloured in place.
+
+    Not ``QApplication.allWidgets()``: it also returns widgets that are being
+    destroyed, and touching those segfaulted PySide6.
+    """
     import pyqtgraph as pg  # heavy: only when a theme is actually applied
 
     bg, fg = PLOT_COLORS[name]
     pg.setConfigOption("background", bg)
     pg.setConfigOption("foreground", fg)
-    for widget in app.allWidgets():
-        if isinstance(widget, pg.GraphicsView):
-            widget.setBackground(bg)
-            scene = widget.scene()
-            if scene is None:
-                continue
-            for item in scene.items():
-                if isinstance(item, pg.AxisItem):
-                    item.setPen(fg)
-                    item.setTextPen(fg)
+    views = root.findChildren(pg.GraphicsView) if root is not None else []
+    for view in views:
+        view.setBackground(bg)
+        scene = view.scene()
+        for item in scene.items() if scene is not None else ():
+            if isinstance(item, pg.AxisItem):
+                item.setPen(fg)
+                item.setTextPen(fg)
 
 
 # Media icons drawn in the palette's text colour, so they read on light and dark themes

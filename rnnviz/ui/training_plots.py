@@ -172,9 +172,6 @@ class TrainingPlots(QWidget):
         plot.setLogMode(y=log)
         # no grid: redrawing its (log-minor) lines every frame would double the paint cost
         plot.getAxis("left").setWidth(58)  # aligned columns whatever the tick labels
-        # a long run draws a few points per pixel column, keeping each column's extremes
-        # ("peak"), so a single exploding step is never smoothed away
-        plot.setDownsampling(auto=True, mode="peak")
         if legend:
             brush = (*pu.theme_rgb("background"), 170)  # curves stay visible behind it
             plot.addLegend(offset=(-6, 4), labelTextSize=f"{pu.FONT_PT}pt", brush=brush)
@@ -184,7 +181,6 @@ class TrainingPlots(QWidget):
     def _curve(plot: pg.PlotItem, rgb, width: float, name: str | None = None, style=None):
         pen = pu.pen(rgb, width, style=style or Qt.PenStyle.SolidLine)
         item = pg.PlotDataItem([], [], pen=pen, name=name, connect="finite")
-        item.opts["autoDownsampleFactor"] = 1.0  # one (min, max) pair per pixel, not five
         plot.addItem(item)
         return item
 
@@ -319,8 +315,9 @@ class TrainingPlots(QWidget):
     def _update_loss(self, x: np.ndarray) -> None:
         c = self.columns
         loss = _finite(c.loss)
-        self.loss_raw.setData(x, loss)
-        self.loss_smooth.setData(x, _finite(c.ema))
+        # long runs: each bin keeps its extremes, so a single exploding step stays visible
+        self.loss_raw.setData(*pu.peak_decimate(x, loss))
+        self.loss_smooth.setData(*pu.peak_decimate(x, _finite(c.ema)))
         if not self._log_chosen:
             good = loss[np.isfinite(loss) & (loss > 0)]
             wide = bool(good.size > 1 and good.max() > LOG_SPAN * good.min())
@@ -340,10 +337,11 @@ class TrainingPlots(QWidget):
     def _update_norms(self, x: np.ndarray) -> None:
         c = self.columns
         mode, threshold = self.threshold
-        self.norm_before.setData(x, _finite(c.before))
+        self.norm_before.setData(*pu.peak_decimate(x, _finite(c.before)))
         # with clipping off the two curves coincide: draw "after" only when it can differ
         show_after = mode != "off" or c.clipped > 0
-        self.norm_after.setData(x, _finite(c.after) if show_after else np.full(len(x), np.nan))
+        after = _finite(c.after) if show_after else np.full(len(x), np.nan)
+        self.norm_after.setData(*pu.peak_decimate(x, after))
         self.legend.setText(_legend(show_after, mode))
         self.threshold_line.setVisible(mode != "off")
         if mode != "off" and self._threshold_shown != self.threshold:
@@ -362,7 +360,7 @@ class TrainingPlots(QWidget):
 
     def _update_accuracy(self, x: np.ndarray) -> None:
         acc = _finite(self.columns.accuracy)
-        self.accuracy_curve.setData(x, acc)
+        self.accuracy_curve.setData(*pu.peak_decimate(x, acc))
         if np.isnan(acc).all():
             text = "accuracy: none for a regression"
         else:
@@ -377,7 +375,7 @@ class TrainingPlots(QWidget):
             if curve is None:
                 rgb = pu.UNIT_COLORS[i % len(pu.UNIT_COLORS)]
                 curve = self.param_curves[name] = self._curve(self.params_plot, rgb, 1.5, name)
-            curve.setData(x, _finite(values))
+            curve.setData(*pu.peak_decimate(x, _finite(values)))
         pu.set_live_title(self.params_title, "each weight's gradient norm (before clipping)")
 
     def _on_log_toggled(self, on: bool) -> None:

@@ -1,109 +1,103 @@
-"""Run a Qt-free generator (training, the clipping lab) off the GUI thread.
+"""Run a Qt-free generator (training, the clipping lab) without freezing the window.
 
 The engine's ``train`` and ``lockstep`` are plain generators of immutable
-snapshots. ``GeneratorRunner`` pulls them in a Python thread and queues
-them; a QTimer in the GUI thread drains the queue at most ``rate_hz`` times a
-second and emits ``sig_items`` with everything that arrived. So every slot
-runs in the GUI thread (no cross-thread Qt calls at all), redraws are
-coalesced to a steady rate however fast training runs, and pause, resume,
-single steps and stop are just flags the thread checks between items.
+snapshots. ``GeneratorRunner`` advances one in time slices on the GUI thread:
+a QTimer ticks ``rate_hz`` times a second, each tick pulls items for at most
+``budget_ms`` and emits ``sig_items`` once with everything it got. So redraws
+are coalesced to a steady rate however fast training runs, the window keeps
+most of every frame for painting and input, and pause, resume, single steps
+and stop are flags checked between items.
+
+Why not a worker thread (as DESIGN.md suggests)? We did that first. With
+PySide6 6.10, a Python thread running beside Qt's painting crashed the
+process in about one long training run in four: Shiboken's lookup of Python
+``paint`` overrides freed a function object (gdb: ``getOverride`` ->
+``method_dealloc`` -> ``func_dealloc``) while the other thread ran. Training
+steps at these sizes take 0.1-2 ms, so slicing costs little speed and removes
+the race entirely.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import deque
 from collections.abc import Iterator
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
 
 class GeneratorRunner(QObject):
-    sig_items = Signal(list)  # items that arrived since the last tick (GUI thread)
-    sig_finished = Signal(str)  # "done", "stopped" or "error: <message>" (GUI thread)
+    sig_items = Signal(list)  # items produced in the last slice
+    sig_finished = Signal(str)  # "done", "stopped" or "error: <message>"
 
-    MAX_PENDING = 2000  # back-pressure: the thread waits while this many are queued
-
-    def __init__(self, generator: Iterator, rate_hz: float = 30.0, parent=None) -> None:
+    def __init__(
+        self, generator: Iterator, rate_hz: float = 30.0, budget_ms: float = 12.0, parent=None
+    ) -> None:
         super().__init__(parent)
         self._gen = generator
-        self._queue: deque = deque()
-        self._run = threading.Event()  # set: produce freely; clear: paused
-        self._stop = threading.Event()
-        self._steps = threading.Semaphore(0)  # single steps granted while paused
-        self._outcome: str | None = None
-        self._thread = threading.Thread(target=self._work, name="rnnviz-worker", daemon=True)
+        self._budget = budget_ms / 1000.0
+        self._running = False  # producing freely (not paused)
+        self._steps = 0  # single steps granted while paused
+        self._stop_requested = False
+        self._outcome: str | None = None  # set once the generator has ended
         self._timer = QTimer(self)
         self._timer.setInterval(max(1, int(1000 / rate_hz)))
-        self._timer.timeout.connect(self._drain)
-        self._finished_emitted = False
+        self._timer.timeout.connect(self._tick)
 
-    # -- control (GUI thread) ---------------------------------------------
+    # -- control ------------------------------------------------------------
     def start(self, paused: bool = False) -> None:
-        if not paused:
-            self._run.set()
-        self._thread.start()
+        self._running = not paused
         self._timer.start()
 
     def pause(self) -> None:
-        self._run.clear()
+        self._running = False
 
     def resume(self) -> None:
-        self._run.set()
+        self._running = True
 
     def step_once(self) -> None:
         """While paused, produce exactly one more item."""
-        self._steps.release()
+        self._steps += 1
 
     def stop(self) -> None:
-        self._stop.set()
-        self._run.set()
-        self._steps.release()
+        self._stop_requested = True
 
     def wait(self, timeout: float = 5.0) -> bool:
-        """Block until the thread has ended (tests, closing the window)."""
-        if self._thread.is_alive():
-            self._thread.join(timeout)
-        return not self._thread.is_alive()
+        """Let the runner finish (processing events); True once it has ended."""
+        end = time.perf_counter() + timeout
+        while self._timer.isActive() and time.perf_counter() < end:
+            QCoreApplication.processEvents()
+            time.sleep(0.001)
+        return not self._timer.isActive()
 
     @property
     def running(self) -> bool:
-        return self._thread.is_alive() and self._run.is_set()
+        return self._timer.isActive() and self._running
 
     @property
     def paused(self) -> bool:
-        return self._thread.is_alive() and not self._run.is_set()
+        return self._timer.isActive() and not self._running
 
-    # -- worker thread ------------------------------------------------------
-    def _work(self) -> None:
-        try:
-            while not self._stop.is_set():
-                if not self._run.is_set() and not self._steps.acquire(timeout=0.05):
-                    continue  # paused: poll for a single step, resume or stop
-                if self._stop.is_set():
-                    break
-                try:
-                    item = next(self._gen)
-                except StopIteration:
-                    self._outcome = "done"
-                    return
-                self._queue.append(item)
-                while len(self._queue) > self.MAX_PENDING and not self._stop.is_set():
-                    time.sleep(0.005)
-                time.sleep(0)  # let the GUI thread take the GIL between items
-            self._outcome = "stopped"
-        except Exception as e:  # a bug in a generator must not kill the app silently
-            self._outcome = f"error: {type(e).__name__}: {e}"
-
-    # -- GUI thread -----------------------------------------------------------
-    def _drain(self) -> None:
+    # -- one slice ------------------------------------------------------------
+    def _tick(self) -> None:
         items = []
-        while self._queue:
-            items.append(self._queue.popleft())
+        deadline = time.perf_counter() + self._budget
+        while self._outcome is None and not self._stop_requested:
+            if not self._running:
+                if not self._steps:
+                    break
+                self._steps -= 1
+            try:
+                items.append(next(self._gen))
+            except StopIteration:
+                self._outcome = "done"
+            except Exception as e:  # a bug in a generator must not kill the app silently
+                self._outcome = f"error: {type(e).__name__}: {e}"
+            if time.perf_counter() > deadline:
+                break
         if items:
             self.sig_items.emit(items)
-        if not self._thread.is_alive() and not self._queue and not self._finished_emitted:
-            self._finished_emitted = True
+        if self._stop_requested and self._outcome is None:
+            self._outcome = "stopped"
+        if self._outcome is not None:
             self._timer.stop()
-            self.sig_finished.emit(self._outcome or "stopped")
+            self.sig_finished.emit(self._outcome)
