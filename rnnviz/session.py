@@ -205,6 +205,14 @@ class Session:
         """Back to the same initial weights; the training history is cleared."""
         return self._reanalyse(None, history=(), training="idle", dirty=True)
 
+    def restore_training(
+        self, params: Params | None, history=(), *, dirty: bool = True, notice=None
+    ) -> bool:
+        """Weights and training history from a file or an import (no live Snapshot)."""
+        return self._reanalyse(
+            params, history=tuple(history), training="idle", dirty=dirty, notice=notice
+        )
+
     def set_training_status(self, status: str) -> None:
         if status not in TRAINING_STATES:
             raise ValueError(f"training status must be one of {TRAINING_STATES}")

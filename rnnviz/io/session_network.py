@@ -19,6 +19,7 @@ import numpy as np
 from ..engine.params import Params
 from ..engine.spec import Built, Spec, build
 from ..engine.tokenizer import tokenize
+from ..lesson_lock import check_lock
 from . import session_checks as check
 from .session_checks import SessionFileError, fail, key_path
 from .session_schema import (
@@ -177,6 +178,8 @@ def _read_view(v, built: Built) -> dict:
         "phase": check.choice(PHASES),
         "selected_unit": check.whole(0, H - 1, none=True),
         "notation": check.choice(NOTATIONS),
+        "docks": check.names(64, 64),
+        "lock": check_lock,
     }
     return {k: checks[k](t[k], f"state.view.{k}") for k in sorted(t)}
 

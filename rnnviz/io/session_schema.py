@@ -74,7 +74,8 @@ INIT_KEYS = ("seed", "scheme", "sigma_max")
 CLIPPING_KEYS = ("mode", "threshold")
 EXAMPLE_KEYS = ("text", "label", "tags")
 STATE_KEYS = ("current_params", "view", "history")
-VIEW_KEYS = ("cursor", "phase", "selected_unit", "notation")
+# "docks": which panels are open; "lock": a lesson lock (rnnviz.lesson_lock)
+VIEW_KEYS = ("cursor", "phase", "selected_unit", "notation", "docks", "lock")
 MATRICES = ("W_xh", "W_hh", "W_hy", "E")  # the other parameters are vectors
 _SCALAR_OK = ("W_hh", "b_h", "b_y", "h0")  # "W_hh": 0.5 means 0.5 * I, "b_h": 0.1 fills
 

@@ -99,6 +99,8 @@ def _plain(v, path: str):
         return v.tolist()  # Python floats: repr round-trips every float64 exactly
     if isinstance(v, np.ndarray | list | tuple):
         return [_plain(x, path) for x in v]
+    if isinstance(v, dict):  # e.g. the view's lesson lock
+        return _plain_table(v, path)
     raise SessionFileError(f"{path}: cannot save a {type(v).__name__}")
 
 

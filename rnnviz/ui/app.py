@@ -55,32 +55,16 @@ def make_window(session=None, settings: QSettings | None = None, confirm_close: 
 
 
 def open_session_file(session: Session, path: str) -> str | None:
-    """Load ``path`` into ``session`` (spec and view); the problem as text, or None."""
+    """Load ``path`` into ``session`` (spec, weights, history, view); the problem, or None."""
     try:
         from ..io.session_file import load_session
 
         loaded = load_session(path)
     except Exception as e:  # any unreadable file: say why, keep the current session
         return str(e)
-    view = loaded.view
-    if not session.set_spec(loaded.spec, path=path, dirty=False, cursor=view.get("cursor", 0)):
-        problem = session.state.error  # shown in a message box, not inline
-        session.clear_error()
-        return problem
-    session.set_phase(view.get("phase", "forward"))
-    session.set_notation(view.get("notation", "xh"))
-    session.set_selected_unit(view.get("selected_unit"))
-    return None
+    from .session_actions import restore_session
 
-
-def save_session_file(state, path: str) -> None:
-    """Write the experiment and the view (cursor, phase, notation, unit) to ``path``."""
-    from ..io.session_file import SessionFile, save_session
-
-    view = {k: getattr(state, k) for k in ("cursor", "phase", "notation")}
-    if state.selected_unit is not None:
-        view["selected_unit"] = state.selected_unit
-    save_session(path, SessionFile(state.spec, view=view))
+    return restore_session(session, loaded, path)
 
 
 def _initial_session(session_path: str | None):
@@ -107,7 +91,11 @@ def main(session_path: str | None = None, argv: list[str] | None = None) -> int:
     if settings.value("geometry") is None:  # first run: 1280x800, or the screen if smaller
         screen = app.primaryScreen().availableGeometry()
         window.resize(min(1280, screen.width()), min(800, screen.height()))
+    from .autosave import install_autosave, recover_if_any
+
+    install_autosave(window)  # here, not in MainWindow: tests must never write app data
     window.show()
+    recover_if_any(window)  # after a crash or kill: offer the work that was autosaved
     if problem is not None:
         from . import dialogs
 

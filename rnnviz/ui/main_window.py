@@ -94,6 +94,21 @@ class MainWindow(QMainWindow):
         self._update_status()
         self._on_playing_changed(self.state.playing)
         self._restore_settings()
+        self._install_features()
+
+    def _install_features(self) -> None:
+        """Menus and behaviours that span panels, each owned by its own module."""
+        from .animation_actions import install_animation_actions
+        from .help import install_help
+        from .lesson_lock_ui import install_lesson_lock
+        from .presenter import install_presenter
+        from .session_actions import install_session_actions
+
+        install_session_actions(self)
+        install_animation_actions(self)
+        install_presenter(self)
+        install_lesson_lock(self)
+        install_help(self)  # last: its tooltip pass covers every control added above
 
     # -- panels ---------------------------------------------------------------
     def _build_panels(self) -> None:
@@ -394,14 +409,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: str) -> bool:
         """Load a session file; a bad file gets a message box and changes nothing."""
-        from .app import open_session_file
+        from .session_actions import open_path
 
-        problem = open_session_file(self.session, path)
-        if problem is not None:
-            dialogs.show_error(self, "Could not open the session", f"{path}\n\n{problem}")
-            return False
-        self.add_recent(path)
-        return True
+        return open_path(self, path)
 
     def save_session(self) -> bool:
         return self._save_to(self.state.path) if self.state.path else self.save_session_as()
@@ -412,16 +422,10 @@ class MainWindow(QMainWindow):
         return self._save_to(path) if path else False
 
     def _save_to(self, path: str) -> bool:
-        from .app import save_session_file
+        """Spec, weights, history and view, atomically; on failure say why and stay dirty."""
+        from .session_actions import save_to
 
-        try:
-            save_session_file(self.state, path)
-        except Exception as e:  # a disk or validation problem: say why, keep the session dirty
-            dialogs.show_error(self, "Could not save the session", f"{path}\n\n{e}")
-            return False
-        self.session.mark_saved(path)
-        self.add_recent(path)
-        return True
+        return save_to(self, path)
 
     def _may_discard(self) -> bool:
         """Ask before unsaved changes are thrown away (only in the real app)."""

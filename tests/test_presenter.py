@@ -1,0 +1,164 @@
+"""Presenter mode: F5 makes fonts and lines larger and the theme high-contrast, F5 undoes it."""
+
+from __future__ import annotations
+
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem, QLabel
+
+from rnnviz.engine.spec import Spec
+from rnnviz.session import Session
+from rnnviz.ui.main_window import MainWindow
+from rnnviz.ui.presenter import FONT_FACTOR, LINE_FACTOR, MESSAGE, install_presenter
+from rnnviz.ui.theme import apply_theme, current_theme
+
+HELLO = Spec(name="hello", text="hello", level="char", hidden_size=3, use_unk=False)
+
+
+@pytest.fixture
+def window(qtbot):
+    app = QApplication.instance()
+    font, theme = app.font(), current_theme(app)
+    w = MainWindow(Session(HELLO))
+    qtbot.addWidget(w)
+    install_presenter(w)
+    w.resize(1280, 800)
+    w.show()
+    w.activateWindow()
+    qtbot.waitExposed(w)
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is w, timeout=2000)
+    yield w
+    w.presenter.set_active(False)
+    app.setFont(font)
+    apply_theme(app, theme)
+
+
+def press_f5(qtbot, window) -> None:
+    qtbot.keyClick(window, Qt.Key.Key_F5)
+
+
+def plot_pens(window) -> dict:
+    """Width of every curve and cursor line in the window's plots (by item)."""
+    out = {}
+    for view in window.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.PlotDataItem):
+                pen = pg.mkPen(item.opts["pen"])
+            elif isinstance(item, pg.InfiniteLine):
+                pen = item.pen
+            else:
+                continue
+            if pen.style() != Qt.PenStyle.NoPen:  # markers only: no line to thicken
+                out[item] = pen.widthF()
+    return out
+
+
+def test_f5_scales_the_application_font_and_back(qtbot, window):
+    app = QApplication.instance()
+    before = app.font().pointSizeF()
+    press_f5(qtbot, window)
+    assert window.presenter.active
+    assert app.font().pointSizeF() == pytest.approx(before * FONT_FACTOR)
+    press_f5(qtbot, window)
+    assert not window.presenter.active
+    assert app.font().pointSizeF() == pytest.approx(before)
+
+
+def test_widgets_with_their_own_font_scale_too(qtbot, window):
+    # the clipping lab and the plots' axes set 10 pt fonts of their own
+    lab = window.panels["lab"]
+    before = lab.font().pointSizeF()
+    press_f5(qtbot, window)
+    assert lab.font().pointSizeF() == pytest.approx(before * FONT_FACTOR)
+    axis = window.panels["hidden"].findChildren(pg.GraphicsView)[0].scene().items()
+    ticks = [
+        a.style["tickFont"] for a in axis if isinstance(a, pg.AxisItem) and a.style["tickFont"]
+    ]
+    assert ticks and all(f.pointSizeF() >= 10 * FONT_FACTOR - 0.01 for f in ticks)
+    press_f5(qtbot, window)
+    assert lab.font().pointSizeF() == pytest.approx(before)
+
+
+def test_plot_lines_get_thicker_and_thin_again(qtbot, window):
+    before = plot_pens(window)
+    assert len(before) >= 3  # unit lines, cursor lines...
+    press_f5(qtbot, window)
+    during = plot_pens(window)
+    for item, width in before.items():
+        assert during[item] == pytest.approx(max(width, 1.0) * LINE_FACTOR)
+    press_f5(qtbot, window)
+    after = plot_pens(window)
+    for item, width in before.items():
+        assert after[item] == pytest.approx(width)
+
+
+def test_lines_redrawn_after_an_analysis_change_are_thick(qtbot, window):
+    press_f5(qtbot, window)
+    window.session.set_text("hello world")  # the plots rebuild their items
+    widths = plot_pens(window)
+    assert widths and min(widths.values()) >= LINE_FACTOR * 0.99
+    window.session.step(1)
+    assert min(plot_pens(window).values()) >= LINE_FACTOR * 0.99
+
+
+def test_high_contrast_palette_and_the_theme_restored(qtbot, window):
+    app = QApplication.instance()
+    for theme in ("dark", "light"):
+        window.set_theme(theme)
+        before = app.palette()
+        press_f5(qtbot, window)
+        pal = app.palette()
+        assert pal.color(QPalette.ColorRole.Window).name() == "#000000"
+        assert pal.color(QPalette.ColorRole.WindowText).name() == "#ffffff"
+        assert pal.color(QPalette.ColorRole.Window) != before.color(QPalette.ColorRole.Window)
+        assert pg.getConfigOption("background") == "#000000"
+        assert current_theme(app) == theme  # presenter mode is not saved as the theme
+        press_f5(qtbot, window)
+        restored = app.palette()
+        for role in (QPalette.ColorRole.Window, QPalette.ColorRole.Text, QPalette.ColorRole.Base):
+            assert restored.color(role) == before.color(role)
+
+
+def test_status_bar_says_how_to_leave_and_the_menu_toggles(qtbot, window):
+    label = window.statusBar().findChild(QLabel, "presenter_label")
+    assert label.isHidden()
+    press_f5(qtbot, window)
+    assert label.isVisible() and label.text() == MESSAGE
+    press_f5(qtbot, window)
+    assert label.isHidden()
+    # the View menu's action does the same as the key
+    action = window.presenter.action
+    assert action.shortcut().toString() == "F5"
+    action.trigger()
+    assert window.presenter.active and action.isChecked()
+    action.trigger()
+    assert not window.presenter.active
+
+
+def plot_text_state(window) -> dict:
+    """Every plot text's font size and colour, and every title's HTML (by item)."""
+    out = {}
+    for view in window.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem) and item.style["tickFont"] is not None:
+                out[item] = (item.style["tickFont"].pointSizeF(), item.fixedWidth, item.fixedHeight)
+            elif isinstance(item, pg.LabelItem):
+                out[item] = item.item.toHtml()
+            elif isinstance(item, QGraphicsSimpleTextItem):
+                out[item] = (item.font().pointSizeF(), item.brush().color().name())
+    return out
+
+
+def test_plot_text_grows_turns_white_and_comes_back_exactly(qtbot, window):
+    before = plot_text_state(window)
+    titles = [i for i, v in before.items() if isinstance(v, str) and "hidden state h" in v]
+    assert titles
+    press_f5(qtbot, window)
+    during = plot_text_state(window)
+    assert "#ffffff" in during[titles[0]]
+    ticks = [i for i, v in before.items() if isinstance(i, pg.AxisItem)]
+    assert ticks and all(during[a][0] == pytest.approx(before[a][0] * FONT_FACTOR) for a in ticks)
+    press_f5(qtbot, window)
+    assert plot_text_state(window) == before
