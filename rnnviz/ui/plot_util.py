@@ -123,7 +123,10 @@ class IndexAxis(pg.AxisItem):
         self.set_labels(labels)
 
     def set_labels(self, labels: Sequence[str]) -> None:
-        self.labels = tuple(_elide(s, self.elide) if self.elide else s for s in labels)
+        new = tuple(_elide(s, self.elide) if self.elide else s for s in labels)
+        if new == getattr(self, "labels", None):
+            return  # same text (the class names at every step): keep the cached picture
+        self.labels = new
         # the room each label needs along the axis (its width across x, a line across y)
         if self.orientation in ("bottom", "top"):
             advance = self._metrics.horizontalAdvance
