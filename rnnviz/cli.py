@@ -34,7 +34,7 @@ from .io.atomic import atomic_write_text
 from .io.session_file import SessionFile, SessionFileError, dumps_session, load_session
 from .io.trace_file import trace_csv_text, trace_json_text
 
-COMMANDS = ("trace", "gradcheck", "presets", "preset")
+COMMANDS = ("trace", "gradcheck", "presets", "preset", "export")
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
@@ -45,6 +45,10 @@ class CliError(Exception):
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _tolerant_output()
+    if argv and argv[0] == "export":  # figures without a window (Qt offscreen, imported there)
+        from .export.headless import main_export
+
+        return main_export(argv[1:])
     try:
         if not argv or (argv[0] not in COMMANDS and not argv[0].startswith("-")):
             return _open_app(argv)

@@ -99,12 +99,14 @@ class MainWindow(QMainWindow):
     def _install_features(self) -> None:
         """Menus and behaviours that span panels, each owned by its own module."""
         from .animation_actions import install_animation_actions
+        from .export_actions import install_export_actions
         from .help import install_help
         from .lesson_lock_ui import install_lesson_lock
         from .presenter import install_presenter
         from .session_actions import install_session_actions
 
         install_session_actions(self)
+        install_export_actions(self)  # File ▸ Export; the animation entries join its submenu
         install_animation_actions(self)
         install_presenter(self)
         install_lesson_lock(self)
