@@ -15,7 +15,16 @@ import traceback
 
 from PySide6.QtCore import QEvent, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget, QLabel, QMainWindow, QWidget
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QScrollArea,
+    QWidget,
+)
 
 from ..session import Session
 from . import dialogs
@@ -44,8 +53,19 @@ PANELS = (
 )
 # Docks that share a place as tabs, first one in front: (front, behind...)
 TABS = (("hidden", "gradients", "lab"), ("math", "training", "generate", "notes"))
+# Large panels that share a tab group: in a scroll area their minimum size stays inside
+# their dock (otherwise one tab's minimum squeezes every other dock of a 1280x800 window).
+SCROLLED = ("training", "generate", "lab", "gradients", "notes")
 STATE_VERSION = 2  # bump when PANELS change, so an old saved layout cannot hide new docks
 MAX_RECENT = 8
+
+
+def _scrolled(panel: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)  # the panel fills the dock when there is room
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidget(panel)
+    return area
 
 
 def load_panel(module: str, cls: str, session: Session) -> QWidget | None:
@@ -125,7 +145,7 @@ class MainWindow(QMainWindow):
                 continue
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}_dock")
-            dock.setWidget(panel)
+            dock.setWidget(_scrolled(panel) if name in SCROLLED else panel)
             self.docks[name] = dock
         if self.centralWidget() is None:
             placeholder = QLabel("The unrolled-network diagram is not available.")
