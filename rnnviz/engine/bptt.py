@@ -66,11 +66,15 @@ def per_loss_sweep(
     dh = np.zeros((T, H))
     M = np.zeros((T, T)) if norms else None
     with np.errstate(over="ignore", invalid="ignore"):
-        _sweep(G, steps, dh, M, fprime, W_hh, min(max_lag, T))
+        # the T x T map alone (norms, no truncation) needs no dh: skip accumulating it
+        _sweep(G, steps, None if norms and max_lag >= T else dh, M, fprime, W_hh, min(max_lag, T))
     return dh, M
 
 
 def _sweep(G, steps, dh, M, fprime, W_hh, lags):
+    # every step scored (the common case): rows sit at consecutive positions, so
+    # slices replace fancy indexing (views instead of gathered copies)
+    contiguous = len(steps) > 0 and steps[-1] - steps[0] + 1 == len(steps)
     for lag in range(lags):
         first = np.searchsorted(steps, lag)  # losses at t >= lag are still inside [0, T)
         if first == len(steps):
@@ -78,10 +82,12 @@ def _sweep(G, steps, dh, M, fprime, W_hh, lags):
         if first:
             G, steps = G[first:], steps[first:]
         pos = steps - lag  # (n,) timestep each row has reached
-        dh[pos] += G  # positions are distinct for one lag
+        rows = slice(pos[0], pos[-1] + 1) if contiguous else pos
+        if dh is not None:
+            dh[rows] += G  # positions are distinct for one lag
         if M is not None:
             M[steps, pos] = np.sqrt(np.einsum("ij,ij->i", G, G))
-        G = (G * fprime[pos]) @ W_hh  # one step further back, all losses at once
+        G = (G * fprime[rows]) @ W_hh  # one step further back, all losses at once
 
 
 def backward(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .functions import activate, head
-from .params import Params, frozen
+from .params import Params, frozen, sealed
 
 
 @dataclass(frozen=True, eq=False)
@@ -51,7 +51,7 @@ def forward(
             h = h_out
         logits = hs @ params.W_hy.T + params.b_y  # (T, O)
         ys = head(head_name, logits)  # (T, O)
-    return ForwardPass(frozen(xs), frozen(zs), frozen(hs), frozen(logits), frozen(ys))
+    return ForwardPass(frozen(xs), sealed(zs), sealed(hs), sealed(logits), sealed(ys))
 
 
 def previous_states(params: Params, hs: np.ndarray) -> np.ndarray:

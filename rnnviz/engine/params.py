@@ -28,6 +28,13 @@ def frozen(a) -> np.ndarray:
     return out
 
 
+def sealed(a: np.ndarray) -> np.ndarray:
+    """``a`` itself, made read-only: for arrays the caller has just created and owns
+    (no copy; a pass would otherwise copy ~25 fresh arrays just to protect them)."""
+    a.flags.writeable = False
+    return a
+
+
 @dataclass(frozen=True, eq=False)
 class Params:
     W_xh: np.ndarray

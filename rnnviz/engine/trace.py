@@ -14,11 +14,11 @@ from functools import cached_property
 import numpy as np
 
 from . import bptt, jacobian
-from .clipping import MODES, ClipRecord, clip
+from .clipping import MODES, ClipRecord, clip, global_norm
 from .forward import ForwardPass, forward
 from .functions import ACTIVATIONS, HEADS
 from .losses import REDUCTIONS, check_pair, step_losses
-from .params import Params, frozen
+from .params import Params, frozen, sealed
 
 
 @dataclass(frozen=True)
@@ -217,23 +217,28 @@ def run(params: Params, sample: Sample, config: Config = Config()) -> Trace:
     back = bptt.backward(
         params, fwd, dlogits, config.activation, sample.scored, config.truncation, sample.ids
     )
-    grads = {k: frozen(v) for k, v in back["grads"].items()}
-    clipped, record = clip(grads, config.clip_mode, config.clip_threshold)
+    grads = {k: sealed(v) for k, v in back["grads"].items()}
+    if config.clip_mode == "off":  # the trace's arrays are read-only: share, don't copy
+        norm = global_norm(grads)
+        clipped = grads
+        record = ClipRecord("off", float(config.clip_threshold), norm, norm, False, 1.0)
+    else:
+        clipped, record = clip(grads, config.clip_mode, config.clip_threshold)
     return Trace(
         params,
         config,
         sample,
         fwd,
-        frozen(per_step),
+        sealed(per_step),
         loss,
-        frozen(dlogits),
-        frozen(back["dh"]),
-        frozen(back["dh_local"]),
-        frozen(back["dh_carried"]),
-        frozen(back["dz"]),
-        frozen(back["fprime"]),
+        sealed(dlogits),
+        sealed(back["dh"]),
+        sealed(back["dh_local"]),
+        sealed(back["dh_carried"]),
+        sealed(back["dz"]),
+        sealed(back["fprime"]),
         grads,
-        {k: frozen(v) for k, v in clipped.items()},
+        {k: sealed(v) if v is not grads[k] else v for k, v in clipped.items()},
         record,
     )
 
