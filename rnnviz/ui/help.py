@@ -232,13 +232,15 @@ class Help:
             action.triggered.disconnect()  # the window's fixed list: replaced by the live one
         action.triggered.connect(lambda _c=False: self.show_shortcuts())
         self.shortcuts_action = action
-        window.state.events.analysis.connect(self._on_analysis_changed)
+        # controls appear when the experiment changes (targets, dataset rows), not on every
+        # new analysis: a training run makes ~30 analyses a second
+        window.state.events.spec.connect(self._on_spec_changed)
         add_missing_tooltips(window)
 
     def show_shortcuts(self) -> None:
         show_sheet(self.window, collect_shortcuts(self.window))
 
-    def _on_analysis_changed(self, _analysis) -> None:
+    def _on_spec_changed(self, _spec) -> None:
         add_missing_tooltips(self.window)
 
 
