@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     _tolerant_output()
     if argv and argv[0] == "export":  # figures without a window (Qt offscreen, imported there)
-        from .export.headless import main_export
+        from .ui.headless_export import main_export
 
         return main_export(argv[1:])
     try:

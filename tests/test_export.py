@@ -23,11 +23,12 @@ from rnnviz import clipping_lab as lab
 from rnnviz.engine.spec import Spec, build
 from rnnviz.engine.trace import run
 from rnnviz.engine.train import TrainSettings, train
-from rnnviz.export import bundle, csv_views, headless
+from rnnviz.export import bundle, csv_views
 from rnnviz.io.session_file import load_session
 from rnnviz.session import Session
 from rnnviz.ui import export_dialogs
 from rnnviz.ui import exporters as ex
+from rnnviz.ui import headless_export as headless
 from rnnviz.ui.export_actions import install_export_actions
 from rnnviz.ui.main_window import MainWindow
 

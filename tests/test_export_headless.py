@@ -20,10 +20,10 @@ import numpy as np
 import pytest
 
 from rnnviz.engine.spec import Spec
-from rnnviz.export import headless
-from rnnviz.export.headless import VIEW_FORMATS, main_export
 from rnnviz.io.session_file import SessionFile, save_session
 from rnnviz.session import Session
+from rnnviz.ui import headless_export as headless
+from rnnviz.ui.headless_export import VIEW_FORMATS, main_export
 
 SPEC = Spec(name="hello", text="hello there", level="char", hidden_size=4, use_unk=False)
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -31,7 +31,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # run in the child: export every (view, format) given as JSON in argv[1]; print statuses
 CHILD = r"""
 import json, sys
-from rnnviz.export.headless import main_export
+from rnnviz.ui.headless_export import main_export
 jobs = json.loads(sys.argv[1])
 print(json.dumps([main_export(job) for job in jobs]))
 """

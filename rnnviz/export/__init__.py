@@ -2,11 +2,9 @@
 
 * ``csv_views``: the CSV text of every plot, from the trace / history;
 * ``bundle``: what goes into an "Export figure bundle" folder and its README;
-* ``headless``: ``rnnviz export SESSION.json --view NAME --format png|svg|csv``
-  (it starts an offscreen Qt only for images, and imports Qt lazily).
-
 The Qt side (rendering PNG/SVG, the menus) is ``rnnviz.ui.exporters`` and
-``rnnviz.ui.export_actions``.
+``rnnviz.ui.export_actions``; ``rnnviz export SESSION.json --view NAME --format
+png|svg|csv`` is ``rnnviz.ui.headless_export`` (an offscreen Qt, no display).
 """
 
 from .csv_views import CSV_VIEWS, view_csv

@@ -20,7 +20,7 @@ import argparse
 import os
 import sys
 
-from .csv_views import view_csv
+from ..export.csv_views import view_csv
 
 EXIT_OK, EXIT_ERROR = 0, 2
 WINDOW_SIZE = (1600, 1000)  # the offscreen window: every dock gets room for its labels
@@ -123,8 +123,8 @@ def _image(args) -> bytes:
 
     if QApplication.instance() is None:
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # no display needed, nothing on screen
-    from ..ui import exporters as ex
-    from ..ui.app import make_app
+    from . import exporters as ex
+    from .app import make_app
 
     _quiet_offscreen_chatter()
     app = make_app([])
@@ -182,7 +182,7 @@ _CACHE: dict = {"key": None, "window": None, "cursor": 0, "touched": False}
 
 def _window(path: str, app):
     from ..session import Session
-    from ..ui.app import make_window, open_session_file
+    from .app import make_window, open_session_file
 
     stat = os.stat(path)
     key = (os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
