@@ -284,3 +284,29 @@ def test_app_py_survives_a_bad_session_file(tmp_path):
     assert "broken.rnnviz.json" in done.stdout and "Showing the default example" in done.stdout
     assert "TITLE AI Planet: one step by hand — rnnviz" in done.stdout
     assert (tmp_path / "rnnviz" / "rnnviz.conf").exists()  # settings went to the temp home
+
+
+def test_sentiment_learns_negation_in_the_open_window_with_the_real_buttons(qtbot):
+    """Issue 4: the preset trains from the Training dock of the main window, and afterwards
+    the window classifies every training sentence and "not good" as negative."""
+    import numpy as np
+
+    from rnnviz import presets
+    from rnnviz.engine.trace import run
+
+    window = open_window(qtbot, spec=presets.get("sentiment"))
+    state = window.state
+    window.docks["training"].raise_()
+    panel = window.panels["training"]
+    qtbot.waitUntil(panel.train_button.isVisible, timeout=2000)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(state.history) > 0, timeout=10_000)
+    qtbot.waitUntil(lambda: state.training == "idle", timeout=30_000)
+    built = state.analysis.built
+    names = built.output_names
+    for example, sample in zip(state.spec.dataset, built.samples, strict=True):
+        ys = run(state.current_params, sample, built.config).ys
+        assert names[int(np.argmax(ys[-1]))] == example.label, example.text
+    window.panels["input"].text_edit.setPlainText("this movie is not good")
+    qtbot.waitUntil(lambda: state.spec.text == "this movie is not good", timeout=2000)
+    assert names[int(np.argmax(state.analysis.trace.ys[-1]))] == "negative"
