@@ -13,18 +13,6 @@ import rnnviz
 
 SESSION_FILTER = "rnnviz sessions (*.rnnviz.json *.json);;All files (*)"
 
-SHORTCUTS = (
-    ("→", "next timestep"),
-    ("←", "previous timestep"),
-    ("Home", "first timestep"),
-    ("End", "last timestep"),
-    ("Space", "play / pause"),
-    ("Ctrl+O", "open a session"),
-    ("Ctrl+S", "save the session"),
-    ("Ctrl+Shift+S", "save the session as…"),
-    ("Ctrl+Q", "quit"),
-)
-
 ABOUT = (
     "<h3>rnnviz {version}</h3>"
     "<p>See how a recurrent neural network works: type a sentence, watch it become tokens "
@@ -72,17 +60,3 @@ def ask_save_changes(parent: QWidget | None, name: str) -> str:
 
 def show_about(parent: QWidget | None) -> None:
     QMessageBox.about(parent, "About rnnviz", ABOUT.format(version=rnnviz.__version__))
-
-
-def shortcuts_html() -> str:
-    rows = "".join(
-        f"<tr><td><b>{k}</b>&nbsp;&nbsp;</td><td>{what}</td></tr>" for k, what in SHORTCUTS
-    )
-    return (
-        f"<table>{rows}</table><p>The timestep keys work whichever panel has focus, "
-        "except while you type in a text box, where they edit the text.</p>"
-    )
-
-
-def show_shortcuts(parent: QWidget | None) -> None:
-    QMessageBox.information(parent, "Keyboard shortcuts", shortcuts_html())

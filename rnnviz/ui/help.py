@@ -228,9 +228,8 @@ class Help:
             action = QAction("&Keyboard shortcuts", window)
             action.setShortcut(QKeySequence("F1"))
             menu_named(window, "Help").addAction(action)
-        else:
-            action.triggered.disconnect()  # the window's fixed list: replaced by the live one
-        action.triggered.connect(lambda _c=False: self.show_shortcuts())
+            action.triggered.connect(lambda _c=False: self.show_shortcuts())
+        # else: the main window's F1 action already calls window.help.show_shortcuts
         self.shortcuts_action = action
         # controls appear when the experiment changes (targets, dataset rows), not on every
         # new analysis: a training run makes ~30 analyses a second

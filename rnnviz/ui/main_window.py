@@ -253,8 +253,9 @@ class MainWindow(QMainWindow):
         self.last_action = self._action("Last step", s.last, None, "last", "Last timestep (End)")
         self.reset_layout_action = self._action("&Reset layout", self._apply_default_layout)
         self.about_action = self._action("&About rnnviz", lambda: dialogs.show_about(self))
+        # F1: the live sheet of every key the window has (rnnviz.ui.help, installed later)
         self.shortcuts_action = self._action(
-            "&Keyboard shortcuts", lambda: dialogs.show_shortcuts(self), "F1"
+            "&Keyboard shortcuts", lambda: self.help.show_shortcuts(), "F1"
         )
 
     def _build_menus(self) -> None:
