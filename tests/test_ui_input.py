@@ -265,3 +265,18 @@ def test_example_notes_show_the_errata(qtbot):
     assert "Errata" in text and "tanh([0.21, 0.46])" in text
     session.load_preset("hello")
     assert "Understanding a Recurrent Neuron" in notes.toPlainText()
+
+
+def test_unknown_words_do_not_push_the_panel_wider_than_its_dock(qtbot):
+    # the panel scrolls only vertically: anything wider than the dock would be cut off
+    from PySide6.QtWidgets import QScrollArea
+
+    panel = make_panel(qtbot, presets.get("ai-planet"))
+    panel.resize(300, 800)
+    panel.session.set_text("AI Planet bootcamps are free for everyone")
+    assert "3 unknown" in panel.tokens_title.text()
+    scroll = panel.findChild(QScrollArea)
+    qtbot.wait(50)  # the relayout after the new tokens
+    assert scroll.widget().width() <= scroll.viewport().width()
+    chips = panel.chips.chips()
+    assert max(c.geometry().right() for c in chips) <= scroll.viewport().width()

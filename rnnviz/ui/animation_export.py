@@ -33,6 +33,7 @@ from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QApplication, QWidget
 
 from ..io.atomic import atomic_write_bytes
+from .shown import is_shown
 
 WINDOW = "window"  # the view name for the whole main window
 MAX_FPS = 50  # GIF delays are whole centiseconds; below 2 cs browsers slow frames to 10 cs
@@ -90,7 +91,7 @@ def view_choices(window) -> list[tuple[str, str]]:
     """(name, label) of every view that can be recorded now: the window and each visible panel."""
     choices = [(WINDOW, "Whole window")]
     for name, panel in window.panels.items():
-        if not _on_screen(panel):
+        if not is_shown(panel):
             continue  # a closed dock or a tab behind another: there is nothing to grab
         dock = window.docks.get(name)
         title = dock.windowTitle() if dock is not None else "Unrolled network"
@@ -106,14 +107,9 @@ def view_widget(window, name: str) -> QWidget:
     if panel is None:
         known = ", ".join([WINDOW, *window.panels])
         raise ValueError(f"no view called {name!r} to animate (views: {known})")
-    if not _on_screen(panel):
+    if not is_shown(panel):
         raise ValueError(f"the {name!r} view is hidden: show its panel before recording it")
     return panel
-
-
-def _on_screen(panel: QWidget) -> bool:
-    # isVisible() is True for a dock tabbed behind another; its visible region is empty
-    return panel.isVisible() and not panel.visibleRegion().isEmpty()
 
 
 # -- rendering -----------------------------------------------------------------

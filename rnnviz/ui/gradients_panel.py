@@ -49,6 +49,8 @@ from .gradient_plots import (
     set_finite,
     token_name,
 )
+from .readout import Readout
+from .shown import is_shown
 
 TABS = ("time", "loss", "params")
 TAB_TITLES = ("Through time", "Loss → each state", "Parameters")
@@ -154,7 +156,7 @@ class GradientsPanel(QWidget):
         self.time_plots = {"dh": dh, "jacobian": jac}
         self.time_view.scene().sigMouseClicked.connect(self._on_time_clicked)
         captions = QHBoxLayout()
-        self.dh_caption, self.jac_caption, self.time_readout = QLabel(), QLabel(), QLabel()
+        self.dh_caption, self.jac_caption, self.time_readout = QLabel(), QLabel(), Readout()
         for label in (self.dh_caption, self.jac_caption, self.time_readout):
             label.setFont(pu.font())
             label.setWordWrap(True)
@@ -204,8 +206,8 @@ class GradientsPanel(QWidget):
     def _refresh(self) -> None:
         """Rebuild the visible tab if the analysis changed since it was last drawn."""
         name = self._current()
-        if name not in self._stale or not self.isVisible():
-            return
+        if name not in self._stale or not is_shown(self):
+            return  # a tab behind another dock: the SVDs wait until it comes to the front
         self._stale.discard(name)
         if name == "time":
             self._rebuild_time()
@@ -214,6 +216,10 @@ class GradientsPanel(QWidget):
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
+        self._refresh()
+
+    def on_shown(self, _visible: bool = True) -> None:
+        """The window: this panel's dock came to the front."""
         self._refresh()
 
     def _rebuild_time(self) -> None:

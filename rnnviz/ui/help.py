@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -32,6 +33,7 @@ from PySide6.QtWidgets import (
 
 from .lesson_lock_ui import form_label, menu_named
 
+TOOLTIP_PASS_DELAY_MS = 300
 CONTROL_TYPES = (
     QAbstractButton,
     QComboBox,
@@ -234,12 +236,22 @@ class Help:
         # controls appear when the experiment changes (targets, dataset rows), not on every
         # new analysis: a training run makes ~30 analyses a second
         window.state.events.spec.connect(self._on_spec_changed)
+        # typing changes the experiment on every key: walk the widgets once it pauses
+        # (a tool tip only shows after a 0.7 s hover anyway), not inside each edit
+        self._pass = QTimer(window)
+        self._pass.setSingleShot(True)
+        self._pass.setInterval(TOOLTIP_PASS_DELAY_MS)
+        self._pass.timeout.connect(self.add_tooltips)
         add_missing_tooltips(window)
 
     def show_shortcuts(self) -> None:
         show_sheet(self.window, collect_shortcuts(self.window))
 
     def _on_spec_changed(self, _spec) -> None:
+        self._pass.start()
+
+    def add_tooltips(self) -> None:
+        self._pass.stop()
         add_missing_tooltips(self.window)
 
 

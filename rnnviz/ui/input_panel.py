@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import Session
-from .input_widgets import MessageArea, ModelSettings, TargetsEditor, TokenChips, VocabTable
+from .input_widgets import MessageArea, ModelSettings, TargetsEditor, VocabTable
+from .token_chips import TokenChips
 
 DEBOUNCE_MS = 150
 ENCODINGS = (("onehot", "one-hot"), ("embedding", "embedding"), ("numeric", "numeric series"))
@@ -154,6 +155,7 @@ class InputPanel(QWidget):
 
     def _build_tokens(self) -> None:
         self.tokens_title = QLabel()
+        self.tokens_title.setWordWrap(True)  # "· 3 unknown → <unk>" must not widen the dock
         self._layout.addWidget(self.tokens_title)
         self.chips = TokenChips()
         self.chips.sig_clicked.connect(self.session.set_cursor)

@@ -1,16 +1,11 @@
-"""Widgets of the input panel: token chips, messages, vocabulary, targets, model settings.
+"""Widgets of the input panel: messages, vocabulary, targets, model settings.
 
-The chips show how the text became tokens and ids (minGPT's
-``encode_and_show_work`` in widget form). They are pooled: a text edit
-relabels existing chips instead of creating new widgets, and a cursor move
-restyles two chips, so both stay cheap at T = 100.
+The token chips have their own module, ``token_chips``.
 """
 
 from __future__ import annotations
 
-from html import escape
-
-from PySide6.QtCore import QPoint, QRect, QSize, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -19,16 +14,13 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHeaderView,
     QLabel,
-    QLayout,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
     QSpinBox,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
-    QWidgetItem,
 )
 
 from ..engine.functions import ACTIVATIONS, HEADS
@@ -36,179 +28,6 @@ from ..engine.init import SCHEMES
 from ..engine.losses import COMPATIBLE, LOSSES
 from ..engine.spec import MAX_HIDDEN
 from .timeline_panel import token_text
-
-MAX_CHIPS = 300  # beyond this the chips say "+N more" (the slider still reaches every step)
-
-CHIP_STYLE = """
-QLabel[chip="true"] { border: 1px solid palette(mid); border-radius: 5px; padding: 2px 6px;
-                      background: palette(base); }
-QLabel[chip="true"][unk="true"] { border: 1px dashed palette(text); }
-QLabel[chip="true"][current="true"] { border: 2px solid palette(highlight);
-                                      background: palette(alternate-base); }
-"""
-
-
-class FlowLayout(QLayout):
-    """Lays out items left to right, wrapping to new lines (the Qt flow layout example)."""
-
-    def __init__(self, parent: QWidget | None = None, spacing: int = 4) -> None:
-        super().__init__(parent)
-        self._items: list = []
-        self._spacing = spacing
-        self.setContentsMargins(0, 0, 0, 0)
-
-    def addItem(self, item) -> None:  # noqa: N802 (Qt API)
-        self._items.append(item)
-
-    def addWidget(self, widget: QWidget) -> None:  # noqa: N802
-        self.addChildWidget(widget)
-        self.addItem(QWidgetItem(widget))
-
-    def count(self) -> int:
-        return len(self._items)
-
-    def itemAt(self, i: int):  # noqa: N802
-        return self._items[i] if 0 <= i < len(self._items) else None
-
-    def takeAt(self, i: int):  # noqa: N802
-        return self._items.pop(i) if 0 <= i < len(self._items) else None
-
-    def expandingDirections(self):  # noqa: N802
-        return Qt.Orientation(0)
-
-    def hasHeightForWidth(self) -> bool:  # noqa: N802
-        return True
-
-    def heightForWidth(self, width: int) -> int:  # noqa: N802
-        return self._arrange(QRect(0, 0, width, 0), apply=False)
-
-    def setGeometry(self, rect: QRect) -> None:  # noqa: N802
-        super().setGeometry(rect)
-        self._arrange(rect, apply=True)
-
-    def sizeHint(self) -> QSize:  # noqa: N802
-        return self.minimumSize()
-
-    def minimumSize(self) -> QSize:  # noqa: N802
-        size = QSize()
-        for item in self._items:
-            if not item.isEmpty():
-                size = size.expandedTo(item.minimumSize())
-        return size
-
-    def _arrange(self, rect: QRect, apply: bool) -> int:
-        x, y, line_height = rect.x(), rect.y(), 0
-        for item in self._items:
-            if item.isEmpty():  # hidden pooled chips take no room
-                continue
-            hint = item.sizeHint()
-            if x + hint.width() > rect.right() + 1 and line_height > 0:
-                x, y, line_height = rect.x(), y + line_height + self._spacing, 0
-            if apply:
-                item.setGeometry(QRect(QPoint(x, y), hint))
-            x += hint.width() + self._spacing
-            line_height = max(line_height, hint.height())
-        return y + line_height - rect.y()
-
-
-class Chip(QLabel):
-    sig_clicked = Signal(int)
-
-    def __init__(self, index: int, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.index = index
-        self.setProperty("chip", True)
-        self.setProperty("unk", False)
-        self.setProperty("current", False)
-        self.setTextFormat(Qt.TextFormat.RichText)
-        self.setCursor(Qt.CursorShape.PointingHandCursor)
-
-    def mousePressEvent(self, event) -> None:  # noqa: N802
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.sig_clicked.emit(self.index)
-        super().mousePressEvent(event)
-
-    def set_flag(self, name: str, value: bool) -> None:
-        if self.property(name) != value:
-            self.setProperty(name, value)
-            self.style().unpolish(self)
-            self.style().polish(self)
-
-
-class TokenChips(QWidget):
-    """The input tokens as clickable chips with their ids; ``<unk>`` drawn dashed."""
-
-    sig_clicked = Signal(int)
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setStyleSheet(CHIP_STYLE)
-        self._flow = FlowLayout(self)
-        self._chips: list[Chip] = []
-        self._more = QLabel()
-        self._more.setStyleSheet("color: palette(placeholder-text); font-style: italic;")
-        self._flow.addWidget(self._more)  # always the last item
-        self._current = -1
-        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Minimum)
-
-    def chips(self) -> list[Chip]:
-        """The chips on show, in timestep order."""
-        return [c for c in self._chips if not c.isHidden()]
-
-    def set_tokens(self, tokens, ids, unk_id) -> None:
-        """tokens as typed, their ids (None for a series), and the id of <unk> (or None)."""
-        n = min(len(tokens), MAX_CHIPS)
-        if len(self._chips) < n:
-            more = self._flow.takeAt(self._flow.count() - 1)  # keep "+N more" last
-            while len(self._chips) < n:
-                chip = Chip(len(self._chips), self)
-                chip.sig_clicked.connect(self.sig_clicked)
-                self._chips.append(chip)
-                self._flow.addWidget(chip)
-            self._flow.addItem(more)
-        for t, chip in enumerate(self._chips):
-            if t >= n:
-                chip.hide()
-                continue
-            is_unk = ids is not None and unk_id is not None and int(ids[t]) == unk_id
-            chip.setText(_chip_html(tokens[t], None if ids is None else int(ids[t]), is_unk))
-            chip.setToolTip(_chip_tip(t, tokens[t], ids, is_unk))
-            chip.set_flag("unk", is_unk)
-            chip.show()
-        extra = len(tokens) - n
-        self._more.setText(f"+{extra} more (use the slider)")
-        self._more.setVisible(extra > 0)
-        self._current = -1
-        self._flow.invalidate()
-
-    def set_current(self, t: int) -> None:
-        if 0 <= self._current < len(self._chips):
-            self._chips[self._current].set_flag("current", False)
-        self._current = t
-        if 0 <= t < len(self._chips) and not self._chips[t].isHidden():
-            self._chips[t].set_flag("current", True)
-
-
-def _chip_html(token: str, token_id: int | None, is_unk: bool) -> str:
-    id_part = "" if token_id is None else f"&nbsp;<span style='color:gray'>{token_id}</span>"
-    if is_unk:
-        return (
-            f"<span style='color:gray'>{escape(token_text(token))}&nbsp;→</span>&nbsp;"
-            f"<i>&lt;unk&gt;</i>{id_part}"
-        )
-    return f"<b>{escape(token_text(token))}</b>{id_part}"
-
-
-def _chip_tip(t: int, token: str, ids, is_unk: bool) -> str:
-    where = f"timestep {t + 1}"
-    if ids is None:
-        return f"{where}: x = [{token}] (click to move the cursor here)"
-    if is_unk:
-        return (
-            f"{where}: {token!r} is not in the vocabulary, so the network reads <unk> "
-            f"(id {int(ids[t])}). Click to move the cursor here."
-        )
-    return f"{where}: token {token!r} has id {int(ids[t])}. Click to move the cursor here."
 
 
 class MessageArea(QWidget):

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from ..session import Session
 from . import dialogs
+from .readout import Readout
 from .theme import THEMES, apply_theme, current_theme, media_icon
 from .timeline_panel import install_step_keys, token_text
 
@@ -139,6 +140,8 @@ class MainWindow(QMainWindow):
             if panel is None:
                 continue
             panel.setObjectName(f"{name}_panel")
+            # opaque: a redraw inside the panel does not repaint the dock frame beneath it
+            panel.setAutoFillBackground(True)
             self.panels[name] = panel
             if area is None:
                 self.setCentralWidget(panel)
@@ -146,6 +149,8 @@ class MainWindow(QMainWindow):
             dock = QDockWidget(title, self)
             dock.setObjectName(f"{name}_dock")
             dock.setWidget(_scrolled(panel) if name in SCROLLED else panel)
+            if hasattr(panel, "on_shown"):  # costly panels redraw only when in front
+                dock.visibilityChanged.connect(panel.on_shown)
             self.docks[name] = dock
         if self.centralWidget() is None:
             placeholder = QLabel("The unrolled-network diagram is not available.")
@@ -332,7 +337,7 @@ class MainWindow(QMainWindow):
     def _build_status(self) -> None:
         self.message_label = QLabel()
         self.message_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.position_label = QLabel()
+        self.position_label = Readout()  # changes with every cursor move
         self.loss_label = QLabel()
         status = self.statusBar()
         status.addWidget(self.message_label, 1)

@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from .. import mathtext, mathtext_backward
 from ..session import Session
 from .colors import diverging_rgb, text_color_for
+from .shown import is_shown
 
 FONT_PT = 11
 UNIT_HINT = "Choose another unit in the “Unit” box above, or click a unit in another panel."
@@ -205,11 +206,15 @@ class MathPanel(QWidget):
         self.unit_label.setVisible(row_mode)
         self.unit_spin.setVisible(row_mode)
         self._stale = True
-        if self.isVisible():  # a panel tabbed away renders when it is shown again
+        if is_shown(self):  # a panel tabbed away renders when it is shown again
             self._render()
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt override)
         super().showEvent(event)
+        self.on_shown()
+
+    def on_shown(self, _visible: bool = True) -> None:
+        """Shown, or (from the window) its dock came to the front of a tab group."""
         if self._stale:
             self._render()
 

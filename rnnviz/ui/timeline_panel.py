@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..session import Session
+from .readout import Readout
 from .theme import media_icon
 
 STEP_KEYS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Home, Qt.Key.Key_End, Qt.Key.Key_Space)
@@ -80,7 +81,7 @@ class TimelinePanel(QWidget):
         self.slider.setToolTip("Drag to move the timestep cursor")
         self.slider.valueChanged.connect(self.session.set_cursor)
         layout.addWidget(self.slider, 1)
-        self.position_label = QLabel()
+        self.position_label = Readout()
         self.position_label.setToolTip("Current timestep and its input token")
         # a steady width, so the slider does not jump while the token changes
         widest = "t = 2000 / 2000  ·  “Bootcamps123”"
