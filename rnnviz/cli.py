@@ -8,10 +8,15 @@
                                             BPTT vs central differences; exit 0 iff all pass
     rnnviz presets                          list the built-in lessons
     rnnviz preset NAME [-o FILE] [--force]  a lesson as a session file
+    rnnviz export SESSION.json --view NAME --format png|svg|csv -o PATH
+                  [--timestep t] [--size WxH] [--dpi N] [--train N] [--force]
+                                            one figure without a window (rnnviz.ui.headless_export;
+                                            --train N trains N steps first)
 
-Everything except opening the app works without a display and never imports
-Qt. Errors (a missing file, a bad session) print one line to stderr and exit
-with status 2, never a traceback (set RNNVIZ_DEBUG=1 to see one for a bug).
+Everything except opening the app works without a display, and only export's
+PNG/SVG import Qt (on its offscreen platform). Errors (a missing file, a bad
+session) print one line to stderr and exit with status 2, never a traceback
+(set RNNVIZ_DEBUG=1 to see one for a bug).
 """
 
 from __future__ import annotations

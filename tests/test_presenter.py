@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QGraphicsSimpleTextItem, QLabel
 
 from rnnviz.engine.spec import Spec
 from rnnviz.session import Session
+from rnnviz.ui import plot_util as pu
 from rnnviz.ui.main_window import MainWindow
 from rnnviz.ui.presenter import FONT_FACTOR, LINE_FACTOR, MESSAGE, install_presenter
 from rnnviz.ui.theme import apply_theme, current_theme
@@ -162,3 +163,76 @@ def test_plot_text_grows_turns_white_and_comes_back_exactly(qtbot, window):
     assert ticks and all(during[a][0] == pytest.approx(before[a][0] * FONT_FACTOR) for a in ticks)
     press_f5(qtbot, window)
     assert plot_text_state(window) == before
+
+
+# -- the diagram and the output bars ----------------------------------------------------------
+
+
+def diagram_look(diagram) -> dict:
+    """What a viewer sees of the diagram: label and arrow sizes on screen, the layout."""
+    label = diagram.label_items("W_xh")[0]
+    arrow = diagram.arrow_items("W_xh")[0]
+    zoom = diagram.view.zoom()
+    return {
+        "label_px": label.font().pixelSize(),
+        "label_on_screen": label.font().pixelSize() * zoom,
+        "arrow_on_screen": arrow.pen().widthF() * zoom,
+        "column": diagram.column_rect(0),
+        "box": diagram.box_rect(0, "x"),
+        "zoom": zoom,
+    }
+
+
+def test_diagram_text_and_arrows_grow_and_come_back_exactly(qtbot, window):
+    diagram = window.panels["diagram"]
+    before = diagram_look(diagram)
+    press_f5(qtbot, window)
+    qtbot.wait(20)
+    during = diagram_look(diagram)
+    assert diagram.presenter_scale == FONT_FACTOR
+    assert during["label_px"] == round(before["label_px"] * FONT_FACTOR)
+    # larger where it counts, on screen, though the view still fits the diagram's height
+    assert during["label_on_screen"] >= 1.25 * before["label_on_screen"]
+    assert during["arrow_on_screen"] >= 1.25 * before["arrow_on_screen"]
+    texts = diagram.column_texts(0)
+    assert texts["token"] == "h" and "…" not in texts["vector"]  # wider columns: nothing cut
+    press_f5(qtbot, window)
+    qtbot.wait(20)
+    assert diagram_look(diagram) == before
+    assert diagram.presenter_scale == 1.0
+
+
+def drawn_labels(axis) -> list[str]:
+    """The tick texts pyqtgraph actually draws on ``axis`` (it drops those that do not fit)."""
+    from PySide6.QtGui import QImage, QPainter
+
+    image = QImage(8, 8, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        specs = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+
+
+@pytest.mark.parametrize("preset", ["sentiment", "hello", "ice-cream"])
+def test_every_output_bar_keeps_its_label_in_presenter_mode(qtbot, window, preset):
+    from rnnviz import presets
+
+    window.session.set_spec(presets.get(preset))
+    window.resize(1280, 800)
+    press_f5(qtbot, window)
+    qtbot.wait(50)
+    panel = window.panels["output"]
+    names = window.state.analysis.built.output_names
+    for t in (0, window.state.analysis.length - 1):
+        window.session.set_cursor(t)
+        qtbot.wait(10)
+        rows = [pu.display_token(names[i]) for i in panel.order]
+        assert len(rows) >= 2
+        assert sorted(drawn_labels(panel.name_axis)) == sorted(rows)  # every bar is named
+        assert len(drawn_labels(panel.value_axis)) == len(rows)  # and has its value
+    press_f5(qtbot, window)
+    qtbot.wait(50)
+    rows = [pu.display_token(names[i]) for i in panel.order]
+    assert sorted(drawn_labels(panel.name_axis)) == sorted(rows)

@@ -185,7 +185,7 @@ class _BackColumn:
 
     def __init__(self, scene, geo: Geometry, i: int, text: QColor, casing: QColor) -> None:
         hb = geo.hbox(i)
-        self.header = LodText("", 12, text)
+        self.header = LodText("", geo.px(12), text)
         self.rect = QRectF(geo.hhead(i)).adjusted(-8, 0, 8, 0)  # may overhang the box a little
         self.halo = GradHalo(hb.adjusted(-3, -3, 3, 3), casing)
         self.items = [self.header, self.halo]

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
+    QBrush,
     QColor,
     QFont,
     QFontMetricsF,
@@ -91,14 +92,17 @@ class Geometry:
     HEAD_H = 18  # a line at the top of each h box: ||dL/dh_t|| in the backward phase
     STRIP_FROM = 17  # more hidden units than this: a thin colour strip, no numbers
 
-    def __init__(self, T: int, H: int) -> None:
-        self.T, self.H = T, H
+    def __init__(self, T: int, H: int, scale: float = 1.0) -> None:
+        self.T, self.H, self.scale = T, H, scale
         self.strip = H >= self.STRIP_FROM
         if self.strip:
             self.cell_h, self.gap = max(1.0, min(6.0, 240.0 / H)), 0.0
         else:
             self.cell_h, self.gap = (26.0 if H <= 4 else 22.0 if H <= 8 else 18.0), 3.0
+        self.value_px = self.px(12 if self.cell_h < 20 else 13)  # the numbers in the cells
         self.cell_x = 8.0 if self.strip else 14.0  # cell inset from the h box sides
+        if scale != 1.0:
+            self._enlarge(scale)
         self.y_target = self.TOP
         self.y_ybox = self.TOP + self.TARGET_H
         self.y_hbox = self.y_ybox + self.YBOX_H + self.ARROW_H
@@ -107,6 +111,22 @@ class Geometry:
         self.y_xbox = self.y_hbox + self.hbox_h + self.ARROW_H
         self.y_caption = self.y_xbox + self.XBOX_H + 4
         self.bottom = self.y_caption + self.CAPTION_H + self.NOTE_H
+
+    def _enlarge(self, s: float) -> None:
+        """Presenter mode: text ``s`` times larger. The view fits the diagram's height,
+        so only the rows holding text grow a little (else the zoom undoes it); the
+        columns widen by ``s`` for the wider text (instance values shadow the class's)."""
+        v = 1 + (s - 1) / 3
+        self.PITCH, self.CW, self.cell_x = self.PITCH * s, self.CW * s, self.cell_x * s
+        self.TARGET_H, self.YBOX_H, self.XBOX_H = 38 * v, 58 * v, 58 * v
+        self.CAPTION_H, self.NOTE_H, self.HEAD_H = 24 * v, 24 * v, 18 * v
+        if not self.strip and self.H <= 8:  # more units: cells keep their height, so
+            self.cell_h *= v  # the diagram still fits; the numbers stay inside them
+        self.value_px = min(self.value_px, int(self.cell_h))
+
+    def px(self, size: int) -> int:
+        """A text size in scene pixels at this diagram's scale."""
+        return round(size * self.scale)
 
     def left(self, i: int) -> float:
         return self.LEFT + i * self.PITCH
@@ -160,12 +180,19 @@ class Geometry:
         return ("column", t, 0)
 
 
+@functools.lru_cache(maxsize=1024)
+def _brush(r: int, g: int, b: int) -> QBrush:
+    """One brush per colour: the map has 256 of them, a text edit sets 6,400 cells."""
+    return QBrush(QColor(r, g, b))
+
+
 class LodText(QGraphicsSimpleTextItem):
     """Text that is skipped when it would be too small to read on screen."""
 
     def __init__(self, text: str, px: int, color: QColor, parent=None, **style) -> None:
         super().__init__(text, parent)
         self._px = px
+        self._shown: tuple | None = None  # (text, rect) of the last show_text
         self.setFont(font(px, **style))
         self.setBrush(color)
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
@@ -182,6 +209,9 @@ class LodText(QGraphicsSimpleTextItem):
 
     def show_text(self, text: str, rect: QRectF) -> None:
         """Set text, shortened with … to fit rect's width, centred in rect."""
+        if (text, rect) == self._shown:
+            return  # a new analysis that says the same here (eliding costs ~10 us)
+        self._shown = (text, rect)
         f = self.font()
         self.setText(
             metrics(self._px, f.bold(), f.italic()).elidedText(
@@ -208,16 +238,17 @@ class HoverText(LodText):
 
 
 @functools.lru_cache(maxsize=16)
-def _arrow_paths(dx: float, dy: float) -> tuple[QPainterPath, QPainterPath, QRectF]:
-    """An arrow (0, 0) -> (dx, dy) and its hover band; all arrows of one shape share these."""
+def _arrow_paths(dx: float, dy: float, k: float = 1.0) -> tuple[QPainterPath, QPainterPath, QRectF]:
+    """An arrow (0, 0) -> (dx, dy) (head k times the usual) and its hover band; all arrows
+    of one shape share these."""
     path = QPainterPath(QPointF(0, 0))
     path.lineTo(dx, dy)
     n = math.hypot(dx, dy) or 1.0
     ux, uy = dx / n, dy / n
-    bx, by = dx - 9 * ux, dy - 9 * uy
+    bx, by = dx - 9 * k * ux, dy - 9 * k * uy
     path.moveTo(dx, dy)
-    path.lineTo(bx - 4.5 * uy, by + 4.5 * ux)
-    path.lineTo(bx + 4.5 * uy, by - 4.5 * ux)
+    path.lineTo(bx - 4.5 * k * uy, by + 4.5 * k * ux)
+    path.lineTo(bx + 4.5 * k * uy, by - 4.5 * k * ux)
     path.closeSubpath()
     stroker = QPainterPathStroker()
     stroker.setWidth(12)  # a 1.5 px line is hard to hover: accept a 12 px wide band
@@ -228,17 +259,21 @@ def _arrow_paths(dx: float, dy: float) -> tuple[QPainterPath, QPainterPath, QRec
 class ArrowItem(QGraphicsPathItem):
     """A straight arrow p1 -> p2 standing for one use of a shared weight matrix."""
 
-    def __init__(self, p1: QPointF, p2: QPointF, matrix: str, color: QColor, on_hover) -> None:
+    def __init__(
+        self, p1: QPointF, p2: QPointF, matrix: str, color: QColor, on_hover, width: float = 1.5
+    ) -> None:
         super().__init__()
-        self.matrix, self._color, self._on_hover = matrix, color, on_hover
+        self.matrix, self._color, self._on_hover, self._width = matrix, color, on_hover, width
         path, self._shape, self._bounds = _arrow_paths(
-            round(p2.x() - p1.x(), 3), round(p2.y() - p1.y(), 3)
+            round(p2.x() - p1.x(), 3), round(p2.y() - p1.y(), 3), width / 1.5
         )
         self.setPath(path)
         self.setPos(p1)
         self.setData(0, matrix)
         self.setAcceptHoverEvents(True)
         self.set_highlighted(False)
+        # an antialiased path is slow to fill: scrolling blits a cached pixmap instead
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def shape(self) -> QPainterPath:
         return self._shape
@@ -249,7 +284,7 @@ class ArrowItem(QGraphicsPathItem):
     def set_highlighted(self, on: bool) -> None:
         self.highlighted = on
         color = HIGHLIGHT if on else self._color
-        self.setPen(QPen(color, 3.0 if on else 1.5))
+        self.setPen(QPen(color, 2 * self._width if on else self._width))
         self.setBrush(color)
         self.setZValue(60 if on else 0)  # above the "not yet computed" veil: every use shows
 
@@ -263,10 +298,10 @@ class ArrowItem(QGraphicsPathItem):
 class CellValues(QGraphicsItem):
     """The numbers inside one column's hidden cells, drawn only when they are legible."""
 
-    def __init__(self, rect: QRectF, cell_h: float) -> None:
+    def __init__(self, rect: QRectF, cell_h: float, px: int = 13) -> None:
         super().__init__()
         self._rect, self._cells, self._cell_h = rect, [], cell_h
-        self._font = font(12 if cell_h < 20 else 13)
+        self._font = font(px)
         # text is the slow part of a repaint; cached as a pixmap until the zoom changes
         self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
@@ -302,6 +337,9 @@ class DiagramView(QGraphicsView):
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        # every item sets the pen, brush and font it draws with, so the per-item
+        # save/restore is wasted work: a third of a scrolling repaint at T = 100
+        self.setOptimizationFlags(QGraphicsView.OptimizationFlag.DontSavePainterState)
         self._press = None
 
     def zoom(self) -> float:
@@ -355,17 +393,21 @@ class Column:
         self.i, self.geo, self.items = i, geo, []
         self.arrows, self.labels = {}, {}
         boxes = (geo.hbox(i),) if i == 0 else (geo.ybox(i), geo.hbox(i), geo.xbox(i))
-        pen = QPen(style.line, 1)
+        pen = QPen(style.line, geo.scale)
         for rect in boxes:
             path = QPainterPath()
             path.addRoundedRect(rect, 8, 8)
-            self.items.append(scene.addPath(path, pen, style.box))
+            box = scene.addPath(path, pen, style.box)
+            # antialiased rounded boxes were 40% of a scrolling repaint: draw them once
+            box.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+            self.items.append(box)
         # cells after their box with the same z: drawn on top without a setZValue per cell
         w, h, x = geo.CW - 2 * geo.cell_x, geo.cell_h, geo.left(i) + geo.cell_x
         cell_pen = QPen(Qt.PenStyle.NoPen) if geo.strip else QPen(style.line, 0)
         self.cells = [scene.addRect(x, geo.cell(i, u).top(), w, h, cell_pen) for u in range(geo.H)]
         self.items += self.cells
-        self.values = None if geo.strip else self._add(scene, CellValues(geo.hbox(i), h))
+        values = None if geo.strip else CellValues(geo.hbox(i), h, geo.value_px)
+        self.values = None if values is None else self._add(scene, values)
         if i == 0:
             self._build_h0_texts(scene, style)
         else:
@@ -378,7 +420,7 @@ class Column:
         return item
 
     def _text(self, scene, style: Style, px: int, text: str = "", rect=None, **kw) -> LodText:
-        item = self._add(scene, LodText("", px, style.text, **kw))
+        item = self._add(scene, LodText("", self.geo.px(px), style.text, **kw))
         if rect is not None:
             item.show_text(text, rect)
         return item
@@ -418,8 +460,10 @@ class Column:
             "W_hh": (QPointF(g.left(i - 1) + g.CW + 2, mid), QPointF(g.left(i) - 2, mid)),
         }
         for m, (p1, p2) in ends.items():
-            self.arrows[m] = self._add(scene, ArrowItem(p1, p2, m, style.line, style.on_hover))
-            label = HoverText("", 13, style.text, m, style.on_hover)
+            width = 1.5 * g.scale
+            arrow = ArrowItem(p1, p2, m, style.line, style.on_hover, width)
+            self.arrows[m] = self._add(scene, arrow)
+            label = HoverText("", g.px(13), style.text, m, style.on_hover)
             label.anchor = QPointF((p1.x() + p2.x()) / 2, (p1.y() + p2.y()) / 2)
             self.labels[m] = self._add(scene, label)
         self.relabel(notation)
@@ -439,8 +483,8 @@ class Column:
                 label.setPos(a.x() + 3 + gap, a.y() - r.height() / 2)
 
     def fill_cells(self, rgb_row: list, values: list | None) -> None:
-        for item, (r, g, b) in zip(self.cells, rgb_row, strict=True):
-            item.setBrush(QColor(r, g, b))
+        for item, rgb in zip(self.cells, rgb_row, strict=True):
+            item.setBrush(_brush(*rgb))
         if self.values is not None:
             self.values.set_cells(values)
 

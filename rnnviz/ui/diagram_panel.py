@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QVariantAnimation
-from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen
+from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen, QPixmapCache
 from PySide6.QtWidgets import (
+    QGraphicsItem,
     QGraphicsRectItem,
     QGraphicsScene,
     QToolTip,
@@ -54,6 +55,7 @@ from .diagram_tips import (
 )
 from .diagram_toolbar import DiagramToolbar
 
+PIXMAP_CACHE_KB = 64 * 1024
 FIT_MAX_T = 12  # up to this many steps the default view shows the whole sequence
 MIN_FIT_ZOOM = 0.7  # ... unless that shrinks 13 px labels below ~9 px: then scroll instead
 HINT = "Hover an arrow to see its shared weights · click a column to move the cursor"
@@ -74,8 +76,10 @@ class DiagramPanel(QWidget):
         self._shown_cursor = 0
         self._cells = "h"  # what the cells show in the backward phase: "h" | "dh"
         self._arrows_shown = None  # (backward, notation, columns) the arrows were set up for
+        self._highlight_shown = None  # (matrix, columns, style) the arrows were coloured for
         self._back_stale = True  # the backward items do not show this analysis yet
         self._discarded: np.ndarray | None = None  # (T,) what truncation drops, when set
+        self._scale = 1.0  # text and line size (presenter mode)
         self._build_toolbar()
         self._build_view()
         for name in ("analysis", "cursor", "phase", "selected_unit", "notation"):
@@ -142,6 +146,18 @@ class DiagramPanel(QWidget):
     def is_dimmed(self, t: int) -> bool:
         return self._veil.isVisible() and self._veil.rect().intersects(self.column_rect(t))
 
+    def set_presenter_scale(self, factor: float) -> None:
+        """Text, lines and columns ``factor`` times larger (presenter mode; 1.0 restores).
+        Rebuilds the scene, as a theme change does."""
+        if factor != self._scale:
+            self._scale = factor
+            self._geo = None
+            self._on_analysis_changed(self.state.analysis)
+
+    @property
+    def presenter_scale(self) -> float:
+        return self._scale
+
     def highlight_matrix(self, matrix: str | None) -> None:
         """Highlight every use of one shared matrix (None clears), as hovering does."""
         if matrix != self._highlighted:
@@ -186,6 +202,10 @@ class DiagramPanel(QWidget):
         self.scale_label, self.caption = bar.scale_label, bar.caption
 
     def _build_view(self) -> None:
+        # boxes, arrows and texts are cached as pixmaps (diagram_items); Qt's 10 MB default
+        # evicts them while scrolling through T = 100 at H = 64 (~15 MB), so each scroll
+        # re-rendered what it had just drawn
+        QPixmapCache.setCacheLimit(max(QPixmapCache.cacheLimit(), PIXMAP_CACHE_KB))
         self.scene = QGraphicsScene(self)
         # ~7,000 static items: a BSP index only slows building and clearing them, while a
         # linear search under the mouse stays well under a millisecond
@@ -220,8 +240,10 @@ class DiagramPanel(QWidget):
         accent = pal.color(QPalette.ColorRole.Highlight)
         fill = QColor(accent)
         fill.setAlpha(34)
-        self._cursor_item = self.scene.addPath(QPainterPath(), QPen(accent, 2.5), fill)
+        outline = QPen(accent, 2.5 * self._scale)
+        self._cursor_item = self.scene.addPath(QPainterPath(), outline, fill)
         self._cursor_item.setZValue(-1)
+        self._cursor_item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         veil = QColor(pal.color(QPalette.ColorRole.Base))
         veil.setAlpha(190)
         self._veil = self.scene.addRect(QRectF(), QPen(Qt.PenStyle.NoPen), veil)
@@ -229,9 +251,10 @@ class DiagramPanel(QWidget):
         self._veil.setZValue(50)
         self._fade.setZValue(50)
         self._fade.setOpacity(0.0)
-        self._note = LodText("not yet computed", 13, self._style.text, self._veil, italic=True)
+        px = round(13 * self._scale)
+        self._note = LodText("not yet computed", px, self._style.text, self._veil, italic=True)
         self._selection = [  # a white halo under a black line: visible on every cell colour
-            self.scene.addPath(QPainterPath(), QPen(QColor(color), width))
+            self.scene.addPath(QPainterPath(), QPen(QColor(color), width * self._scale))
             for color, width in (("white", 4.5), ("black", 2.0))
         ]
         for item in self._selection:
@@ -273,7 +296,7 @@ class DiagramPanel(QWidget):
     # -- state -> scene -------------------------------------------------------
     def _on_analysis_changed(self, analysis) -> None:
         trace, H = analysis.trace, analysis.built.params.hidden_size
-        geo, old = Geometry(trace.length, H), self._geo
+        geo, old = Geometry(trace.length, H, self._scale), self._geo
         if old is None or (old.H, old.strip) != (geo.H, geo.strip):
             self._build_scene()
         self._geo = geo
@@ -339,6 +362,10 @@ class DiagramPanel(QWidget):
 
     def _update_highlight(self) -> None:
         on = self._highlighted
+        key = (on, len(self._columns), self._style)
+        if key == self._highlight_shown:
+            return  # a new analysis of the same shape: the arrows are already right
+        self._highlight_shown = key
         for column in self._columns[1:]:
             for m in MATRICES:
                 column.arrows[m].set_highlighted(m == on)

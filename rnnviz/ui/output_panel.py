@@ -6,6 +6,12 @@ the values line up on the right axis. With more than ``MAX_ALL`` outputs the
 ``TOP_K`` most likely are shown, sorted, and the target is appended when it
 is not among them (a note says so).
 
+Every bar keeps its label: the axes are measured in their current tick font
+(presenter mode makes it larger, and pyqtgraph silently drops a label that
+does not fit its axis), and when the plot is too short for one label line per
+output, fewer rows are shown (the most likely ones, plus the target) rather
+than bars without names.
+
 * softmax / sigmoid heads: values are probabilities, drawn on [0, 1] in the
   accent colour; the predicted output (the largest y) is vermillion; target
   rows are outlined and their value reads "· target". A sigmoid output is a
@@ -23,17 +29,46 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QFontMetricsF, QPen
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ..session import Session
 from . import plot_util as pu
 from .colors import diverging_rgb
+from .readout import Readout
 
 MAX_ALL = 12  # up to this many outputs, show all of them in their own order
 TOP_K = 10
 TARGET_SUFFIX = " · target"
 PROBABILITY_HEADS = ("softmax", "sigmoid")
+PROBABILITY_TICKS = [
+    [(0.0, "0"), (0.5, "0.5"), (1.0, "1")],
+    [(k / 10, "") for k in range(1, 10) if k != 5],
+]
+MIN_ROWS = 2  # however short the plot: the prediction and one more (or the target)
+
+
+class FittedAxis(pu.IndexAxis):
+    """An IndexAxis measured in its current tick font, refitted when the font changes."""
+
+    def setTickFont(self, font) -> None:  # noqa: N802 (Qt API)
+        super().setTickFont(font)
+        if not hasattr(self, "labels"):
+            return  # IndexAxis.__init__ measures once it has set its labels
+        self._metrics = QFontMetricsF(font if font is not None else pu.font())
+        labels, self.labels = self.labels, None
+        self.set_labels(labels)  # the room each label needs, in the new font
+        samples = getattr(self, "_samples", ())
+        if samples:
+            super().fit_width(samples)
+
+    def fit_width(self, samples) -> None:
+        self._samples = tuple(samples)  # kept to refit in another font
+        super().fit_width(self._samples)
+
+    def line_height(self) -> float:
+        """Pixels one row's label needs along the axis (IndexAxis thins closer labels)."""
+        return self._metrics.height()
 
 
 class OutputPanel(QWidget):
@@ -42,6 +77,9 @@ class OutputPanel(QWidget):
         self.session = session
         self.state = session.state
         self.order = np.zeros(0, dtype=int)  # output index drawn in each row
+        self._limit = MAX_ALL + 1  # rows with room for their label when the rows were chosen
+        self._rows_shown = 0  # the y range is set for this many rows
+        self._top = 0  # showing only the top k outputs (0: all of them)
         self.levels = (0.0, 1.0)  # value range of the bars' axis
         self._head = "softmax"
         self._probabilities = True  # softmax/sigmoid: y is a probability
@@ -55,7 +93,7 @@ class OutputPanel(QWidget):
     def _build_text(self) -> None:
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        self.summary = QLabel()
+        self.summary = Readout()  # changes with every cursor move
         self.summary.setFont(pu.font(11))
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -65,8 +103,8 @@ class OutputPanel(QWidget):
         self.note.setWordWrap(True)
 
     def _build_plot(self) -> None:
-        self.name_axis = pu.IndexAxis("left")
-        self.value_axis = pu.IndexAxis("right", elide=None)
+        self.name_axis = FittedAxis("left")
+        self.value_axis = FittedAxis("right", elide=None)
         self.view = pg.PlotWidget(axisItems={"left": self.name_axis, "right": self.value_axis})
         self.view.setMinimumSize(240, 110)
         self.plot = self.view.getPlotItem()
@@ -89,6 +127,7 @@ class OutputPanel(QWidget):
         self.layout().addWidget(self.note)
         self.plot_widgets = {"output": self.plot}
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.plot.vb.sigResized.connect(self._on_plot_resized)
 
     # -- state -> widgets -----------------------------------------------------
     def _on_analysis_changed(self, analysis) -> None:
@@ -97,8 +136,6 @@ class OutputPanel(QWidget):
         self._head = head
         self._probabilities = head in PROBABILITY_HEADS
         self.threshold.setVisible(head == "sigmoid")
-        O = trace.ys.shape[1]
-        rows = O if O <= MAX_ALL else TOP_K + 1  # room for an appended target
         if self._probabilities:
             self.levels = (0.0, 1.0)
         else:  # signed outputs: symmetric, large enough for every output and target
@@ -107,9 +144,12 @@ class OutputPanel(QWidget):
             self.levels = (-vmax, vmax)
         lo, hi = self.levels
         self.plot.setXRange(lo - 0.03 * (hi - lo), hi + 0.03 * (hi - lo), padding=0)
-        self.plot.setYRange(0.5, rows + 0.5, padding=0)
         name = "probability y_t" if self._probabilities else "output y_t"
-        self.plot.getAxis("bottom").setLabel(name)
+        bottom = self.plot.getAxis("bottom")
+        bottom.setLabel(name)
+        # probabilities: 0, 0.5 and 1 labelled, tenths as plain ticks (pyqtgraph's own
+        # spacing ignores the font, and large presenter labels ran into each other)
+        bottom.setTicks(PROBABILITY_TICKS if self._probabilities else None)
         # the widest labels this trace can need, so scrubbing never shifts the layout
         self.value_axis.fit_width([pu.fmt(v) + TARGET_SUFFIX for v in trace.ys.ravel()[:20000]])
         names = analysis.built.output_names
@@ -118,6 +158,17 @@ class OutputPanel(QWidget):
 
     def _on_cursor_changed(self, cursor: int) -> None:
         self._update_cursor()
+
+    def _on_plot_resized(self, *_) -> None:
+        if self._row_limit() != self._limit:
+            self._update_cursor()  # more or fewer labelled rows fit now
+
+    def _row_limit(self) -> int:
+        """Rows that get a whole label line each in the plot's height (all before layout)."""
+        room = self.plot.vb.height()
+        if room <= 0:
+            return MAX_ALL + 1
+        return min(max(MIN_ROWS, int(room // self.name_axis.line_height())), MAX_ALL + 1)
 
     def _update_cursor(self) -> None:
         self._update_bars()
@@ -138,7 +189,10 @@ class OutputPanel(QWidget):
         t = self.state.cursor
         y = np.asarray(trace.ys[t], dtype=float)  # (O,)
         targets = self._targets(t)
-        self.order = self._rows(y, targets)
+        self.order, rows = self._rows(y, targets)
+        if rows != self._rows_shown:  # only when it changes: a cursor move stays cheap
+            self._rows_shown = rows
+            self.plot.setYRange(0.5, rows + 0.5, padding=0)
         v = np.where(np.isfinite(y[self.order]), y[self.order], 0.0)
         predicted = int(np.nanargmax(y)) if np.isfinite(y).any() else -1
         if self._head == "sigmoid" and len(y) == 1 and not y[0] >= 0.5:
@@ -165,14 +219,18 @@ class OutputPanel(QWidget):
         self._update_target_marks(t)
         self._update_note(y, targets)
 
-    def _rows(self, y: np.ndarray, targets: np.ndarray) -> np.ndarray:
-        """All outputs in their own order, or the top k (plus a missing target)."""
-        if len(y) <= MAX_ALL:
-            return np.arange(len(y))
+    def _rows(self, y: np.ndarray, targets: np.ndarray) -> tuple[np.ndarray, int]:
+        """(the outputs drawn, the rows the y range holds): all outputs in their own order,
+        or the top k sorted (plus a missing target), k as many as get a label line."""
+        self._limit = limit = self._row_limit()
+        if len(y) <= min(MAX_ALL, limit):
+            self._top = 0
+            return np.arange(len(y)), len(y)
+        self._top = k = min(TOP_K, limit - 1)  # a row stays free for a target outside the top
         ranked = np.argsort(-np.nan_to_num(y, nan=-np.inf), kind="stable")
-        top = list(ranked[:TOP_K])
+        top = list(ranked[:k])
         top += [int(i) for i in targets if i not in top][:1]
-        return np.array(top, dtype=int)
+        return np.array(top, dtype=int), k + 1
 
     def _update_target_marks(self, t: int) -> None:
         """Black ticks at the target values (not for softmax: its one-hot target is the
@@ -191,9 +249,10 @@ class OutputPanel(QWidget):
 
     def _update_note(self, y: np.ndarray, targets: np.ndarray) -> None:
         parts = []
-        if len(y) > MAX_ALL:
-            parts.append(f"showing the {TOP_K} most likely of {len(y)} outputs")
-            missing = [int(i) for i in targets if i not in self.order[:TOP_K]]
+        k = self._top
+        if k:
+            parts.append(f"showing the {k} most likely of {len(y)} outputs")
+            missing = [int(i) for i in targets if i not in self.order[:k]]
             if missing:
                 rank = int(np.sum(y > y[missing[0]])) + 1
                 parts.append(f"the target is ranked {rank} and added last")

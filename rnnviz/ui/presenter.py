@@ -12,16 +12,17 @@ controller (also ``window.presenter``). Entering it
 * switches to a high-contrast palette (white on black, yellow highlight),
   built here like ``theme.py``'s dark palette, black plot backgrounds and
   white plot titles and axes (check and radio boxes get a visible ring);
+* asks every panel that draws its own scene (the unrolled diagram) to scale
+  itself: ``panel.set_presenter_scale(FONT_FACTOR)``, 1.0 on leaving;
 * shows "Presenter mode — F5 to leave" in the status bar.
 
 Leaving restores the fonts, pens, colours and the theme that is current
 (``theme.current_theme()``: the theme menu keeps working in presenter mode),
 so presenter mode is never saved as a theme.
 
-Limits: the diagram is not touched (it already zooms to fill its view and
-its box text is sized to its boxes); axes that a panel gave a fixed size keep
-it, so pyqtgraph may thin their larger tick labels (resizing such an axis and
-back left pyqtgraph's layout stale, so it is not done).
+Axes that a panel gave a fixed size keep it unless the panel refits them to
+their tick font (the output bars do: pyqtgraph drops a label that does not
+fit its axis); leaving lays every plot out again at the restored sizes.
 """
 
 from __future__ import annotations
@@ -154,6 +155,8 @@ class Presenter:
         app.setPalette(high_contrast_palette())
         pg.setConfigOption("background", PLOT_BG)
         pg.setConfigOption("foreground", PLOT_FG)
+        for panel in self._scalable():
+            panel.set_presenter_scale(FONT_FACTOR)
         self._restyle_plots()
 
     def _leave(self, app) -> None:
@@ -180,6 +183,8 @@ class Presenter:
         for button, palette in self._palettes:  # after the theme: they follow it again
             _try(button.setPalette, palette)
         self._palettes = []
+        for panel in self._scalable():
+            panel.set_presenter_scale(1.0)
         for view in self._graphics_views(pg):
             view.setBackground(pg.getConfigOption("background"))
         self._relayout_plots(pg)
@@ -212,6 +217,10 @@ class Presenter:
         from PySide6.QtWidgets import QWidget
 
         return [self.window, *self.window.findChildren(QWidget)]
+
+    def _scalable(self):
+        """Panels that size their own scene items (fonts in scene pixels, not points)."""
+        return [w for w in self._widgets() if callable(getattr(w, "set_presenter_scale", None))]
 
     def _graphics_views(self, pg):
         return [w for w in self._widgets() if isinstance(w, pg.GraphicsView)]
