@@ -70,7 +70,14 @@ def _module_name(path: Path) -> str:
 
 ENGINE = ["rnnviz.engine", "rnnviz.engine.spec", "rnnviz.engine.gradcheck"]
 # the non-UI layers, imported when their files exist (they are written in parallel)
-OPTIONAL = ["rnnviz.io", "rnnviz.presets", "rnnviz.cli", "rnnviz.state", "rnnviz.session"]
+OPTIONAL = [
+    "rnnviz.io",
+    "rnnviz.presets",
+    "rnnviz.cli",
+    "rnnviz.state",
+    "rnnviz.session",
+    "rnnviz.lessons",
+]
 
 
 def _present(name: str) -> bool:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 import rnnviz
 
 SESSION_FILTER = "rnnviz sessions (*.rnnviz.json *.json);;All files (*)"
+LESSON_FILTER = "rnnviz lessons (*.json);;All files (*)"
 
 ABOUT = (
     "<h3>rnnviz {version}</h3>"
@@ -31,6 +32,11 @@ def open_session_path(parent: QWidget | None, directory: str = "") -> str | None
 
 def save_session_path(parent: QWidget | None, suggested: str = "") -> str | None:
     path, _ = QFileDialog.getSaveFileName(parent, "Save session as", suggested, SESSION_FILTER)
+    return path or None
+
+
+def open_lesson_path(parent: QWidget | None, directory: str = "") -> str | None:
+    path, _ = QFileDialog.getOpenFileName(parent, "Open lesson", directory, LESSON_FILTER)
     return path or None
 
 

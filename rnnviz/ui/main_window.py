@@ -122,6 +122,7 @@ class MainWindow(QMainWindow):
         from .animation_actions import install_animation_actions
         from .export_actions import install_export_actions
         from .help import install_help
+        from .lesson_actions import install_lessons
         from .lesson_lock_ui import install_lesson_lock
         from .presenter import install_presenter
         from .session_actions import install_session_actions
@@ -131,6 +132,7 @@ class MainWindow(QMainWindow):
         install_animation_actions(self)
         install_presenter(self)
         install_lesson_lock(self)
+        install_lessons(self)  # the Lessons menu and the Lesson dock
         install_help(self)  # last: its tooltip pass covers every control added above
 
     # -- panels ---------------------------------------------------------------

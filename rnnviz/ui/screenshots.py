@@ -4,8 +4,9 @@
 
 renders the window at 1280x800 and 1920x1080 on each preset with the cursor
 at t = 3 and saves ``main_<preset>_<W>x<H>.png`` (default OUTDIR:
-resources/screenshots). The README's pictures come from here, so they always
-show the app as it is.
+resources/screenshots), then two built-in lessons at a step (``LESSON_STEPS``)
+at 1280x800 as ``lesson_step_<lesson>_<step>.png``. The README's pictures come
+from here, so they always show the app as it is.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from pathlib import Path
 SIZES = ((1280, 800), (1920, 1080))
 PRESETS = ("hello", "ai-planet")
 CURSOR = 2  # 0-based: t = 3, a step with history behind it and steps still ahead
+# (built-in lesson file, 0-based step): a lesson running beside the panels it talks about
+LESSON_STEPS = (("02-one-step-by-hand.json", 2), ("06-gradient-clipping.json", 5))
 
 
 def _settle(app, ms: int = 150) -> None:
@@ -63,6 +66,34 @@ def render(outdir: Path, preset_names=PRESETS, sizes=SIZES, theme: str = "light"
             _settle(app)
             suffix = "" if theme == "light" else f"_{theme}"
             path = outdir / f"main_{name.replace('-', '_')}_{w}x{h}{suffix}.png"
+            if not window.grab().save(str(path)):
+                raise SystemExit(f"could not write {path}")
+            written.append(path)
+            window.close()
+            window.deleteLater()
+            _settle(app, 20)
+    written += render_lessons(app, outdir, sizes[:1], theme)
+    return written
+
+
+def render_lessons(app, outdir: Path, sizes=SIZES[:1], theme: str = "light") -> list[Path]:
+    """``lesson_step_<lesson>_<step>.png``: the window with a built-in lesson at a step."""
+    from ..lessons import library
+    from ..session import Session
+    from .app import make_window
+
+    written = []
+    for filename, step in LESSON_STEPS:
+        for w, h in sizes:
+            window = make_window(Session())
+            window.resize(w, h)
+            window.show()
+            _settle(app)
+            window.lessons.start(library.get(filename))
+            window.lessons.panel.go_to(step)
+            _settle(app, 300)
+            suffix = "" if theme == "light" else f"_{theme}"
+            path = outdir / f"lesson_step_{filename[:2]}_{step + 1}{suffix}.png"
             if not window.grab().save(str(path)):
                 raise SystemExit(f"could not write {path}")
             written.append(path)
