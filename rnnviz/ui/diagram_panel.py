@@ -19,6 +19,8 @@ a few items (outline, veil, fade, band) and maybe scrolls, whatever T and H.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QVariantAnimation
 from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen, QPixmapCache
@@ -56,6 +58,7 @@ from .diagram_tips import (
 from .diagram_toolbar import DiagramToolbar
 
 PIXMAP_CACHE_KB = 64 * 1024
+FILL_MARGIN = 2  # columns beyond each edge of the view filled ahead of scrolling
 FIT_MAX_T = 12  # up to this many steps the default view shows the whole sequence
 MIN_FIT_ZOOM = 0.7  # ... unless that shrinks 13 px labels below ~9 px: then scroll instead
 HINT = "Hover an arrow to see its shared weights · click a column to move the cursor"
@@ -79,6 +82,10 @@ class DiagramPanel(QWidget):
         self._highlight_shown = None  # (matrix, columns, style) the arrows were coloured for
         self._back_stale = True  # the backward items do not show this analysis yet
         self._discarded: np.ndarray | None = None  # (T,) what truncation drops, when set
+        self._stale_cells: set[int] = set()  # columns whose colours wait until shown
+        self._stale_texts: set[int] = set()  # columns whose texts wait until shown
+        self._cell_data = None  # (values, rgb, light ink) of every column
+        self._text_source = None  # the analysis the stale texts come from
         self._scale = 1.0  # text and line size (presenter mode)
         self._build_toolbar()
         self._build_view()
@@ -93,6 +100,7 @@ class DiagramPanel(QWidget):
 
     def unit_item(self, t: int, u: int) -> QGraphicsRectItem:
         """The cell of unit u at step t (t = -1 is h_0); its brush is the value's colour."""
+        self._fill_column(t + 1)
         return self._columns[t + 1].cells[u]
 
     def arrow_items(self, matrix: str) -> list[ArrowItem]:
@@ -108,6 +116,7 @@ class DiagramPanel(QWidget):
 
     def column_texts(self, t: int) -> dict[str, str]:
         """What step t's column says: token, vector, pred, prob, target, loss ('' if none)."""
+        self._fill_column(t + 1)
         return {k: item.text() for k, item in self._columns[t + 1].texts.items()}
 
     def backward_arrow(self, t: int, kind: str) -> GradArrow:
@@ -213,6 +222,9 @@ class DiagramPanel(QWidget):
         self.view = DiagramView(self.scene, self)
         self.view.sig_clicked.connect(self._on_view_clicked)
         self.view.sig_zoomed.connect(self._on_view_zoomed)
+        for bar in (self.view.horizontalScrollBar(), self.view.verticalScrollBar()):
+            bar.valueChanged.connect(self._fill_visible)  # columns scrolled into view
+            bar.rangeChanged.connect(self._fill_visible)  # zoom, resize
         self.view.viewport().installEventFilter(self)
         self.layout().addWidget(self.view, 1)
         self._fade_anim = QVariantAnimation(self)
@@ -264,7 +276,11 @@ class DiagramPanel(QWidget):
         return self.state.phase == "backward" and self._cells == "dh"
 
     def _fill_cells(self) -> None:
-        """Colour every cell by h (or, backward, by dL/dh) and write values that fit."""
+        """Colour every cell by h (or, backward, by dL/dh) and write values that fit.
+
+        The colours are computed for all columns at once; the items of a column are
+        written when it is on screen (or asked for): at T = 100 a text edit fills the ~10
+        columns in view instead of 101, and scrolling fills the others as they come."""
         trace = self.state.analysis.trace
         if self._shows_gradient():
             hs = np.vstack([trace.grads["h0"][None, :], trace.dh])  # (T + 1, H), dL/dh_0 first
@@ -278,20 +294,51 @@ class DiagramPanel(QWidget):
         rgb = diverging_rgb(np.where(finite, hs, 0.0), self.vmax)  # (T + 1, H, 3)
         rgb[~finite] = 128  # overflowed values: neutral grey, "nan"/"inf" in the tooltip
         light = rgb @ np.array([0.299, 0.587, 0.114]) > 140  # (T + 1, H): dark ink?
-        geo, black, white = self._geo, QColor("black"), QColor("white")
-        for i, (column, row) in enumerate(zip(self._columns, rgb.tolist(), strict=True)):
+        self._cell_data = (hs, rgb, light)
+        self._stale_cells = set(range(len(self._columns)))
+        self._fill_visible()
+
+    def _fill_texts(self, analysis) -> None:
+        self._text_source = analysis
+        self._stale_texts = set(range(1, len(self._columns)))
+        self._fill_visible()
+
+    def _fill_column(self, i: int) -> None:
+        """Write column i's colours and texts if the last analysis has not reached it yet."""
+        if i in self._stale_cells:
+            self._stale_cells.discard(i)
+            (hs, rgb, light), geo = self._cell_data, self._geo
             values = None
             if not geo.strip:
+                black, white = QColor("black"), QColor("white")
                 values = [
                     (geo.cell(i, u), fmt(hs[i, u]), black if light[i, u] else white)
                     for u in range(geo.H)
                 ]
-            column.fill_cells(row, values)
+            self._columns[i].fill_cells(rgb[i].tolist(), values)
+        if i in self._stale_texts:
+            self._stale_texts.discard(i)
+            a, width = self._text_source, self._geo.CW - 8
+            self._columns[i].fill_texts(column_texts(a.built, a.trace, i - 1, width))
 
-    def _fill_texts(self, analysis) -> None:
-        width = self._geo.CW - 8
-        for t, column in enumerate(self._columns[1:]):
-            column.fill_texts(column_texts(analysis.built, analysis.trace, t, width))
+    def _fill_visible(self, *_) -> None:
+        if not (self._stale_cells or self._stale_texts) or self._geo is None:
+            return
+        shown = self.view.mapToScene(self.view.viewport().rect()).boundingRect()
+        geo, n = self._geo, len(self._columns)
+        first = math.floor((shown.left() - geo.LEFT) / geo.PITCH) - FILL_MARGIN
+        last = math.ceil((shown.right() - geo.LEFT) / geo.PITCH) + FILL_MARGIN
+        for i in range(max(first, 0), min(last, n - 1) + 1):
+            self._fill_column(i)
+
+    def fill_all(self) -> None:
+        """Every column written (before the whole scene is exported)."""
+        for i in range(len(self._columns)):
+            self._fill_column(i)
+
+    def export_scene(self) -> QGraphicsScene:
+        self.fill_all()
+        return self.scene
 
     # -- state -> scene -------------------------------------------------------
     def _on_analysis_changed(self, analysis) -> None:

@@ -114,7 +114,11 @@ VIEWS: dict[str, ExportView] = {
             csv_options=lambda p: {"lab": p.history},
         ),
         ExportView(
-            "diagram", "Unrolled network diagram", "diagram", lambda p: p.scene, ("png", "svg")
+            "diagram",
+            "Unrolled network diagram",
+            "diagram",
+            lambda p: p.export_scene(),
+            ("png", "svg"),
         ),
         ExportView("window", "Whole window", "", lambda w: w, ("png",)),
     )

@@ -13,10 +13,11 @@ pooled: a text edit relabels existing chips, a cursor move restyles two.
 
 from __future__ import annotations
 
+import functools
 from html import escape
 
-from PySide6.QtCore import QEvent, QPoint, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QFont, QFontMetrics, QPainter, QPalette, QPen
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetricsF, QPainter, QPalette, QPen
 from PySide6.QtWidgets import QLabel, QLayout, QSizePolicy, QWidget, QWidgetItem
 
 from .timeline_panel import token_text
@@ -100,6 +101,23 @@ class FlowLayout(QLayout):
         return y + line_height - rect.y()
 
 
+@functools.lru_cache(maxsize=8)
+def _typeset_key(key: str) -> tuple[dict, dict, float]:
+    base = QFont()
+    base.fromString(key)
+    bold, italic = QFont(base), QFont(base)
+    bold.setBold(True)
+    italic.setItalic(True)
+    fonts = {"bold": bold, "grey": base, "italic": italic}
+    metrics = {k: QFontMetricsF(f) for k, f in fonts.items()}
+    return fonts, metrics, metrics["grey"].horizontalAdvance(" ")
+
+
+def _typeset(font: QFont) -> tuple[dict, dict, float]:
+    """The three fonts of a chip and their metrics, made once per font (not per paint)."""
+    return _typeset_key(font.toString())
+
+
 class Chip(QWidget):
     """One token: ``token id`` (bold, grey), or ``word → <unk> id`` dashed."""
 
@@ -110,7 +128,9 @@ class Chip(QWidget):
         self.index = index
         self._runs: list[tuple[str, str]] = []  # (text, "bold" | "grey" | "italic")
         self._html = ""
-        self._hint: QSize | None = None
+        self._hint: QSize | None = None  # with _xs and _baseline: see _layout
+        self._xs: list[float] = []
+        self._baseline = 0.0
         self.setProperty("unk", False)
         self.setProperty("current", False)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -137,31 +157,37 @@ class Chip(QWidget):
     def _changed(self) -> None:
         self._hint = None
         self.setAccessibleName(" ".join(text for text, _ in self._runs))
-        self.updateGeometry()
-        self.update()
+        if self.sizeHint() != self.size():
+            self.updateGeometry()  # the layout resizes the chip, and a resize repaints it
+        else:
+            self.update()  # painting now and again after the resize cost twice as much
 
     # -- measuring and painting ---------------------------------------------
-    def _fonts(self) -> dict[str, QFont]:
-        base = self.font()
-        bold, italic = QFont(base), QFont(base)
-        bold.setBold(True)
-        italic.setItalic(True)
-        return {"bold": bold, "grey": base, "italic": italic}
+    def _layout(self) -> tuple[QSize, list[float], float]:
+        """(size, x of each run, text baseline), measured once per text or font."""
+        if self._hint is None:
+            fonts, metrics, space = _typeset(self.font())
+            xs, x = [], float(PAD_X + BORDER)
+            for text, kind in self._runs:
+                xs.append(x)
+                x += metrics[kind].horizontalAdvance(text) + space
+            width = round(x - (space if self._runs else 0.0)) + PAD_X + BORDER
+            line = max(m.height() for m in metrics.values())
+            height = round(line) + 2 * (PAD_Y + BORDER)
+            baseline = (height - line) / 2 + max(m.ascent() for m in metrics.values())
+            self._hint, self._xs, self._baseline = QSize(width, height), xs, baseline
+        return self._hint, self._xs, self._baseline
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt API)
-        if self._hint is None:
-            fonts, space = self._fonts(), QFontMetrics(self.font()).horizontalAdvance(" ")
-            width = sum(QFontMetrics(fonts[k]).horizontalAdvance(t) for t, k in self._runs)
-            width += space * max(len(self._runs) - 1, 0)
-            height = max(QFontMetrics(f).height() for f in fonts.values())
-            self._hint = QSize(width + 2 * (PAD_X + BORDER), height + 2 * (PAD_Y + BORDER))
-        return self._hint
+        return self._layout()[0]
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt API)
         return self.sizeHint()
 
     def paintEvent(self, _event) -> None:  # noqa: N802 (Qt API)
         pal = self.palette()
+        _, xs, baseline = self._layout()
+        fonts = _typeset(self.font())[0]
         p = QPainter(self)
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         current, unk = self.property("current"), self.property("unk")
@@ -176,15 +202,14 @@ class Chip(QWidget):
         p.setBrush(pal.color(role))
         half = pen.widthF() / 2
         p.drawRoundedRect(QRectF(self.rect()).adjusted(half, half, -half, -half), RADIUS, RADIUS)
-        fonts, ink = self._fonts(), pal.color(QPalette.ColorRole.Text)
-        grey = pal.color(QPalette.ColorRole.PlaceholderText)
-        x, space = PAD_X + BORDER, QFontMetrics(self.font()).horizontalAdvance(" ")
-        area = self.rect().adjusted(0, BORDER, 0, -BORDER)
-        for text, kind in self._runs:
+        ink, grey = (
+            pal.color(QPalette.ColorRole.Text),
+            pal.color(QPalette.ColorRole.PlaceholderText),
+        )
+        for (text, kind), x in zip(self._runs, xs, strict=True):
             p.setFont(fonts[kind])
             p.setPen(grey if kind == "grey" else ink)
-            p.drawText(area.adjusted(x, 0, 0, 0), Qt.AlignmentFlag.AlignVCenter, text)
-            x += QFontMetrics(fonts[kind]).horizontalAdvance(text) + space
+            p.drawText(QPointF(x, baseline), text)
         p.end()
 
     def changeEvent(self, event) -> None:  # noqa: N802 (Qt API)
