@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPalette, QWheelEvent
-from PySide6.QtWidgets import QApplication, QToolTip
+from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QToolTip
 
 from rnnviz.engine.spec import Spec
 from rnnviz.engine.trace import Config, run
@@ -636,3 +636,33 @@ def test_a_new_text_in_the_backward_phase_redraws_the_gradients(planet):
     assert all(planet.backward_arrow(t, "local").isVisible() for t in range(8))
     assert {label.text() for label in planet.label_items("W_hh")} == {"W_hhᵀ"}
     assert planet.gradient_label(7) == grad_label(trace.dh_norms[7])
+
+
+def test_columns_scrolled_into_view_show_the_new_values_on_screen(qtbot):
+    # at T = 100 only the columns in view are written when the text changes; the rest
+    # must be right by the time they scroll in (probed on screen, not through unit_item)
+    rng = np.random.default_rng(1)
+    words = " ".join(rng.choice(["a", "b", "c", "d", "e"], 101))
+    panel = make_panel(qtbot, Spec(text=words, hidden_size=64, seed=2))
+    panel.session.set_text(" ".join(rng.choice(["a", "b", "c", "d", "e"], 101)))
+    trace = panel.state.analysis.trace
+    panel.session.last()  # scrolls to the end
+    qtbot.wait(20)
+    image = panel.view.viewport().grab().toImage()
+    cell = panel._geo.cell(100, 10)  # column of t = 99, unit 10: not touched through the API
+    at = panel.view.mapFromScene(cell.center())
+    pixel = image.pixelColor(at.x(), at.y())
+    assert (pixel.red(), pixel.green(), pixel.blue()) == tuple(diverging_rgb(trace.hs[99, 10], 1.0))
+
+
+def test_the_exported_diagram_has_every_column_filled(qtbot):
+    rng = np.random.default_rng(3)
+    words = " ".join(rng.choice(["a", "b", "c", "d", "e"], 101))
+    panel = make_panel(qtbot, Spec(text=words, hidden_size=64, seed=2))
+    panel.session.set_text(" ".join(rng.choice(["a", "b", "c", "d", "e"], 101)))
+    trace = panel.state.analysis.trace
+    scene = panel.export_scene()
+    for t in (40, 70, 99):  # far off screen at the start
+        cell = scene.items(panel._geo.cell(t + 1, 5).center())
+        rects = [it for it in cell if isinstance(it, QGraphicsRectItem) and it.rect().height() < 10]
+        assert brush_rgb(rects[0]) == tuple(diverging_rgb(trace.hs[t, 5], 1.0))
