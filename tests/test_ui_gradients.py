@@ -425,3 +425,24 @@ def test_log_axis_labels_powers_of_ten():
     assert axis.tickStrings([-3.0, np.log10(2), 0.0], 1, 1) == ["10⁻³", "", "1"]
     wide = gp.log_ticks(-60.0, 0.0, 200, 22)  # 60 decades on 200 px: thinned
     assert wide[0][0] >= 10 and len(wide[0][1]) <= 200 / 22 + 1
+
+
+def test_a_covered_gradients_tab_catches_up_when_its_dock_comes_to_the_front(qtbot):
+    # tabbed behind "Hidden state" it skips the Jacobian SVDs; brought to the front it
+    # must show the current analysis, not the one before the edit
+    from rnnviz.ui.main_window import MainWindow
+
+    window = MainWindow(Session(presets.get("hello")))
+    qtbot.addWidget(window)
+    window.resize(1280, 800)
+    window.show()
+    qtbot.waitExposed(window)
+    panel = window.panels["gradients"]
+    window.session.set_text("hello hello")
+    qtbot.wait(20)
+    assert panel.visibleRegion().isEmpty()  # covered by the Hidden state tab
+    before = getattr(panel, "dh_log", None)  # never drawn while covered, or drawn for "hello"
+    assert before is None or len(before) != window.state.analysis.length
+    window.docks["gradients"].raise_()
+    qtbot.waitUntil(lambda: len(getattr(panel, "dh_log", ())) == window.state.analysis.length)
+    np.testing.assert_allclose(panel.dh_log, gp.log10(window.state.analysis.trace.dh_norms))
