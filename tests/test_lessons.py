@@ -240,6 +240,11 @@ def test_unmet_reasons_speak_the_learners_terms():
         "training steps done is 0, want ≥ 50",
     ]
     assert F.unmet(when, {"t": 3, "cursor": 4, "phase": "backward", "trained_steps": 60}) == []
+    # units are numbered from 1 on screen, so the status line does too
+    assert F.unmet({"selected_unit": 0}, {"selected_unit": 1}) == ["selected unit is 2, want 1"]
+    assert F.unmet({"selected_unit": 1}, {"selected_unit": None}) == [
+        "selected unit is none, want 2"
+    ]
 
 
 # -- answers ------------------------------------------------------------------------------------

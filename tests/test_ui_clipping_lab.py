@@ -13,7 +13,7 @@ from rnnviz import clipping_lab as lab
 from rnnviz import presets
 from rnnviz.engine.train import lockstep, train
 from rnnviz.session import Session
-from rnnviz.ui.clipping_lab_panel import PLOTS, ClippingLabPanel
+from rnnviz.ui.clipping_lab_panel import MAX_LAB_STEPS, PLOTS, ClippingLabPanel
 
 LEFT = Qt.MouseButton.LeftButton
 
@@ -231,3 +231,18 @@ def test_a_failing_run_is_reported_not_raised(qtbot, make_panel, monkeypatch):
     qtbot.waitUntil(lambda: "error" in panel.message.text(), timeout=5000)
     assert "a bug in a run" in panel.message.text()
     assert panel.history.steps == 1 and panel.run_button.isEnabled()
+
+
+def test_the_steps_box_follows_a_new_experiment_but_keeps_the_users_count(make_panel):
+    session = Session(presets.get("ai-planet"))
+    panel = make_panel(session)
+    first = session.train_settings().steps
+    assert panel.steps_spin.value() == min(first, MAX_LAB_STEPS)
+    for name in presets.names():  # a preset with another step count
+        if presets.get(name).training.get("steps", first) != first:
+            break
+    session.load_preset(name)
+    assert panel.steps_spin.value() == min(session.train_settings().steps, MAX_LAB_STEPS)
+    panel.steps_spin.setValue(37)  # the user's own count survives editing the text
+    session.set_text(session.state.spec.text + " again")
+    assert panel.steps_spin.value() == 37

@@ -168,6 +168,9 @@ def reason(name: str, expect, value) -> str:
         sep = "" if isinstance(expect, Mapping) and "one_of" not in expect else "= "
         return f"cursor is at t = {now}, want t {sep}{want}"
     label = LABELS.get(name, name)
+    if name == "selected_unit":  # every panel numbers the units from 1
+        now = "none" if value is None else _show(value + 1)
+        return f"{label} is {now}, want {describe_expect(expect, 1)}"
     if value is None:
         return f"{label} is not available yet"
     if isinstance(expect, Mapping) and "contains" in expect:

@@ -256,6 +256,7 @@ class ClippingLabPanel(QWidget):
         self.steps_spin = QSpinBox()
         self.steps_spin.setRange(1, MAX_LAB_STEPS)
         self.steps_spin.setValue(min(base.steps, MAX_LAB_STEPS))
+        self._base_steps = self.steps_spin.value()  # the session's count the box last took
         self.steps_spin.setToolTip("updates per run")
         for spin in (self.threshold_spin, self.steps_spin):
             spin.valueChanged.connect(self._on_setting_changed)
@@ -310,6 +311,11 @@ class ClippingLabPanel(QWidget):
             self._update_plots()
 
     def _on_spec_changed(self, spec) -> None:
+        steps = min(self.session.train_settings().steps, MAX_LAB_STEPS)
+        if steps != self._base_steps:  # another experiment (a preset, a file): its step count
+            self._base_steps = steps
+            if self.steps_spin.isEnabled():  # never under a run
+                self.steps_spin.setValue(steps)
         self._update_message()
 
     def _on_current_params_changed(self, params) -> None:
