@@ -638,13 +638,19 @@ def test_a_new_text_in_the_backward_phase_redraws_the_gradients(planet):
     assert planet.gradient_label(7) == grad_label(trace.dh_norms[7])
 
 
-def test_columns_scrolled_into_view_show_the_new_values_on_screen(qtbot):
-    # at T = 100 only the columns in view are written when the text changes; the rest
-    # must be right by the time they scroll in (probed on screen, not through unit_item)
-    rng = np.random.default_rng(1)
+def edited_long_panel(qtbot, seed: int) -> DiagramPanel:
+    """T = 100, H = 64, after a text edit: only the columns in view were written."""
+    rng = np.random.default_rng(seed)
     words = " ".join(rng.choice(["a", "b", "c", "d", "e"], 101))
     panel = make_panel(qtbot, Spec(text=words, hidden_size=64, seed=2))
     panel.session.set_text(" ".join(rng.choice(["a", "b", "c", "d", "e"], 101)))
+    return panel
+
+
+def test_columns_scrolled_into_view_show_the_new_values_on_screen(qtbot):
+    # the rest must be right by the time they scroll in (probed on screen, not through
+    # unit_item, which fills the column it is asked for)
+    panel = edited_long_panel(qtbot, 1)
     trace = panel.state.analysis.trace
     panel.session.last()  # scrolls to the end
     qtbot.wait(20)
@@ -656,10 +662,7 @@ def test_columns_scrolled_into_view_show_the_new_values_on_screen(qtbot):
 
 
 def test_the_exported_diagram_has_every_column_filled(qtbot):
-    rng = np.random.default_rng(3)
-    words = " ".join(rng.choice(["a", "b", "c", "d", "e"], 101))
-    panel = make_panel(qtbot, Spec(text=words, hidden_size=64, seed=2))
-    panel.session.set_text(" ".join(rng.choice(["a", "b", "c", "d", "e"], 101)))
+    panel = edited_long_panel(qtbot, 3)
     trace = panel.state.analysis.trace
     scene = panel.export_scene()
     for t in (40, 70, 99):  # far off screen at the start

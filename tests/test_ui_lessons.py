@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from lesson_driver import LessonDriver
-from PySide6.QtWidgets import QApplication
 
 from rnnviz import presets
 from rnnviz.lessons import facts as F
@@ -29,14 +28,8 @@ LESSONS = [pytest.param(e.load, id=e.filename) for e in library.entries()] + [
 
 
 @pytest.fixture
-def window(qtbot):
-    window = MainWindow(Session(presets.get("hello")))
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
+def window(show_window):
+    window = show_window(MainWindow(Session(presets.get("hello"))))
     yield window
     for name in ("training", "lab"):  # no worker thread outlives the test
         panel = window.panels.get(name)

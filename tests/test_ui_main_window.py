@@ -23,20 +23,17 @@ def settings(tmp_path):
     return QSettings(str(tmp_path / "rnnviz.ini"), QSettings.Format.IniFormat)
 
 
-def open_window(qtbot, settings=None, spec=HELLO) -> MainWindow:
-    window = MainWindow(Session(spec), settings=settings)
-    qtbot.addWidget(window)
-    window.resize(1280, 800)
-    window.show()
-    window.activateWindow()
-    qtbot.waitExposed(window)
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=2000)
-    return window
+@pytest.fixture
+def open_window(show_window):
+    def make(settings=None, spec=HELLO) -> MainWindow:
+        return show_window(MainWindow(Session(spec), settings=settings))
+
+    return make
 
 
 @pytest.fixture
-def window(qtbot):
-    return open_window(qtbot)
+def window(open_window):
+    return open_window()
 
 
 def focus(qtbot, widget) -> None:
@@ -164,11 +161,13 @@ def test_presets_menu_loads_every_preset(window):
     assert presets.get(name).description.split("\n")[0][:20] in about
 
 
-def test_settings_remember_layout_theme_and_recent_files(qtbot, settings, tmp_path, monkeypatch):
+def test_settings_remember_layout_theme_and_recent_files(
+    open_window, qtbot, settings, tmp_path, monkeypatch
+):
     import pyqtgraph as pg
 
     plot_colors = {k: pg.getConfigOption(k) for k in ("background", "foreground")}
-    window = open_window(qtbot, settings)
+    window = open_window(settings)
     right = Qt.DockWidgetArea.RightDockWidgetArea
     window.addDockWidget(right, window.docks["input"])  # the user moved a panel
     window.set_theme("dark")
@@ -181,7 +180,7 @@ def test_settings_remember_layout_theme_and_recent_files(qtbot, settings, tmp_pa
         assert path.exists() and window.windowTitle() == "mine.rnnviz.json — rnnviz"
         window.close()
         assert settings.value("theme") == "dark"
-        again = open_window(qtbot, settings)
+        again = open_window(settings)
         assert again.dockWidgetArea(again.docks["input"]) == right  # the layout came back
         assert again.recent_files() == [str(path)]
         assert [a.text() for a in again.recent_menu.actions()] == ["mine.rnnviz.json"]
@@ -190,12 +189,12 @@ def test_settings_remember_layout_theme_and_recent_files(qtbot, settings, tmp_pa
         pg.setConfigOptions(**plot_colors)
 
 
-def test_open_session_and_a_bad_file(qtbot, settings, tmp_path, monkeypatch):
+def test_open_session_and_a_bad_file(open_window, qtbot, settings, tmp_path, monkeypatch):
     from rnnviz.io.session_file import save_session
 
     good = tmp_path / "words.rnnviz.json"
     save_session(good, Spec(name="words", text="the cat sat on the mat", hidden_size=4))
-    window = open_window(qtbot, settings)
+    window = open_window(settings)
     monkeypatch.setattr(dialogs, "open_session_path", lambda *a: str(good))
     window.open_action.trigger()
     assert window.state.spec.text == "the cat sat on the mat"
@@ -210,7 +209,7 @@ def test_open_session_and_a_bad_file(qtbot, settings, tmp_path, monkeypatch):
     assert window.state.error is None
 
 
-def test_a_missing_panel_module_leaves_the_window_working(qtbot, monkeypatch):
+def test_a_missing_panel_module_leaves_the_window_working(open_window, qtbot, monkeypatch):
     import rnnviz.ui.main_window as mw
 
     panels = (
@@ -218,7 +217,7 @@ def test_a_missing_panel_module_leaves_the_window_working(qtbot, monkeypatch):
         ("no_such_panel", "Nothing", "Nothing", "nothing", Qt.DockWidgetArea.RightDockWidgetArea),
     )
     monkeypatch.setattr(mw, "PANELS", panels)
-    window = open_window(qtbot)
+    window = open_window()
     assert "nothing" not in window.docks and "input" in window.docks
 
 
@@ -286,7 +285,7 @@ def test_app_py_survives_a_bad_session_file(tmp_path):
     assert (tmp_path / "rnnviz" / "rnnviz.conf").exists()  # settings went to the temp home
 
 
-def test_sentiment_learns_negation_in_the_open_window_with_the_real_buttons(qtbot):
+def test_sentiment_learns_negation_in_the_open_window_with_the_real_buttons(open_window, qtbot):
     """Issue 4: the preset trains from the Training dock of the main window, and afterwards
     the window classifies every training sentence and "not good" as negative."""
     import numpy as np
@@ -294,7 +293,7 @@ def test_sentiment_learns_negation_in_the_open_window_with_the_real_buttons(qtbo
     from rnnviz import presets
     from rnnviz.engine.trace import run
 
-    window = open_window(qtbot, spec=presets.get("sentiment"))
+    window = open_window(spec=presets.get("sentiment"))
     state = window.state
     window.docks["training"].raise_()
     panel = window.panels["training"]

@@ -32,6 +32,16 @@ def _settle(app, ms: int = 150) -> None:
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
 
 
+def _save(app, window, path: Path) -> Path:
+    """Grab the window to ``path`` and close it."""
+    if not window.grab().save(str(path)):
+        raise SystemExit(f"could not write {path}")
+    window.close()
+    window.deleteLater()
+    _settle(app, 20)
+    return path
+
+
 def _resolve_preset(name: str) -> str:
     """Accept 'ai-planet', 'ai_planet' or 'AI Planet' for the preset called 'ai-planet'."""
     from .. import presets
@@ -66,12 +76,7 @@ def render(outdir: Path, preset_names=PRESETS, sizes=SIZES, theme: str = "light"
             _settle(app)
             suffix = "" if theme == "light" else f"_{theme}"
             path = outdir / f"main_{name.replace('-', '_')}_{w}x{h}{suffix}.png"
-            if not window.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            written.append(path)
-            window.close()
-            window.deleteLater()
-            _settle(app, 20)
+            written.append(_save(app, window, path))
     written += render_lessons(app, outdir, sizes[:1], theme)
     return written
 
@@ -94,12 +99,7 @@ def render_lessons(app, outdir: Path, sizes=SIZES[:1], theme: str = "light") -> 
             _settle(app, 300)
             suffix = "" if theme == "light" else f"_{theme}"
             path = outdir / f"lesson_step_{filename[:2]}_{step + 1}{suffix}.png"
-            if not window.grab().save(str(path)):
-                raise SystemExit(f"could not write {path}")
-            written.append(path)
-            window.close()
-            window.deleteLater()
-            _settle(app, 20)
+            written.append(_save(app, window, path))
     return written
 
 
