@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtWidgets import QApplication, QDockWidget
+from PySide6.QtWidgets import QApplication, QComboBox, QDockWidget
 
 from rnnviz.engine.spec import Spec
 from rnnviz.session import Session
@@ -134,6 +134,30 @@ def test_a_text_box_keeps_space_and_arrows_for_typing(window, qtbot):
     focus(qtbot, spin)
     qtbot.keyClick(spin, Qt.Key.Key_End)
     assert window.state.cursor == 0
+
+
+def test_a_combo_box_in_a_floating_or_late_dock_keeps_home_and_end(window, qtbot):
+    # a combo box does not claim Home/End itself; the key guard must see floating docks
+    # (windows of their own) and docks made after the window (the Lesson dock)
+    window.session.set_cursor(2)
+    dock = window.docks["input"]
+    dock.setFloating(True)
+    qtbot.waitExposed(dock)
+    combo = window.panels["input"].model.activation
+    focus(qtbot, combo)
+    qtbot.keyClick(combo, Qt.Key.Key_End)
+    assert window.state.cursor == 2  # End went to the combo box, not to the timestep
+    late = QDockWidget("late", window)
+    box = QComboBox(late)
+    box.addItems(["a", "b", "c"])
+    late.setWidget(box)
+    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, late)
+    late.setFloating(True)
+    late.show()
+    qtbot.waitExposed(late)
+    focus(qtbot, box)
+    qtbot.keyClick(box, Qt.Key.Key_End)
+    assert box.currentText() == "c" and window.state.cursor == 2
 
 
 def test_a_combo_box_keeps_home_end_but_not_left_right(window, qtbot):

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QCheckBox,
     QComboBox,
+    QDockWidget,
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
@@ -186,10 +187,21 @@ def typing_widget(widget: QWidget | None, key: int) -> bool:
 
 
 class _KeyGuard(QObject):
-    """Lets a focused text box keep the timestep keys (it claims their ShortcutOverride)."""
+    """Lets a focused text box keep the timestep keys (it claims their ShortcutOverride).
+
+    A ShortcutOverride that the focused widget leaves unclaimed travels up its parents to
+    its window: the guard watches the main window and each dock (a floating dock is a
+    window of its own), not every event of the application, which cost ~1 ms per edit."""
+
+    def watch(self, widget: QWidget) -> None:
+        widget.installEventFilter(self)
+        for dock in widget.findChildren(QDockWidget):
+            dock.installEventFilter(self)
 
     def eventFilter(self, obj, event) -> bool:  # noqa: N802 (Qt API)
-        if (
+        if event.type() == QEvent.Type.ChildPolished and isinstance(event.child(), QDockWidget):
+            event.child().installEventFilter(self)  # a dock made later (the Lesson dock)
+        elif (
             event.type() == QEvent.Type.ShortcutOverride
             and event.key() in STEP_KEYS
             and event.modifiers()
@@ -216,5 +228,5 @@ def install_step_keys(window: QWidget, session: Session) -> list[QShortcut]:
         shortcut.activated.connect(slot)
         shortcuts.append(shortcut)
     # a child of the window: Qt drops the filter when the window is destroyed
-    QApplication.instance().installEventFilter(_KeyGuard(window))
+    _KeyGuard(window).watch(window)
     return shortcuts
