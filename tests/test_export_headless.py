@@ -294,7 +294,10 @@ def test_train_n_trains_with_the_sessions_settings_first(untrained_path, session
     more = tmp_path / "more.csv"
     argv = [str(session_path), "--view", "training", "--format", "csv"]
     assert main_export([*argv, "-o", str(more), "--train", "3"]) == 0
-    assert len(read_csv(more)) == SAVED_STEPS + 3
+    rows = read_csv(more)
+    assert len(rows) == SAVED_STEPS + 3
+    # numbered through the whole history, as the plot's x axis is (not 1, 2, 3 again)
+    assert [int(r["step"]) for r in rows] == list(range(1, SAVED_STEPS + 4))
     assert main_export([*argv, "-o", str(tmp_path / "x.csv"), "--train", "0"]) == 2
 
 

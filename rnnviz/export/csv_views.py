@@ -221,7 +221,8 @@ def training_csv(state) -> str:
     ema = smoothed([s.loss for s in history])
     rows = (
         [
-            s.step,
+            k + 1,  # the update's number in the whole history: the plots' x (a run's own
+            # Snapshot.step starts at 1 again when training is continued)
             float(s.loss),
             ema[k],
             float(s.grad_norm_before),
