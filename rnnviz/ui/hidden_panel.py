@@ -20,6 +20,11 @@ gradients through it die. It is drawn with the sequential map on [0, 1].
 
 Cursor moves only move two lines and refresh the bars; everything else is
 rebuilt when the analysis (or the view toggle) changes.
+
+Presenter mode enlarges the tick fonts: the axes measure their labels again in
+the font they draw (``FittedIndexAxis``/``FittedValueAxis``), or the labels
+would overlap, run into the axis title, or be dropped by pyqtgraph for lack of
+room (the h_t values, the timesteps under the lines).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QPen
+from PySide6.QtGui import QFontMetricsF, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QGraphicsRectItem,
@@ -46,6 +51,55 @@ MAX_VALUE_LABELS = 12  # bar value labels only while they fit
 AXIS_WIDTH = 64  # fixed left-axis width so heatmap and lines share their x pixels
 HINT = "hover a cell for its exact value · click a cell, bar or line to select its unit"
 SATURATION_CAPTION = "where gradients will die: 1 − h² near 0 means tanh is saturated"
+
+
+class _Fitted:
+    """Refits an axis to its tick font whenever it changes (presenter mode)."""
+
+    base_width: int | None = None  # a fixed width at 10 pt, scaled with the font
+    followers: tuple = ()  # axes that keep this axis's height (rows that line up)
+
+    def setTickFont(self, font) -> None:  # noqa: N802 (Qt API)
+        super().setTickFont(font)
+        if not hasattr(self, "_metrics"):
+            return  # still in __init__, which measures right after
+        font = font if font is not None else pu.font()
+        self._metrics = QFontMetricsF(font)
+        self._refit()
+        if self.base_width is not None:
+            self.setWidth(round(self.base_width * font.pointSizeF() / pu.FONT_PT))
+        for axis in self.followers:
+            axis.setHeight(self.fixedHeight)
+        self.picture = None
+        self.update()
+
+    def _refit(self) -> None:
+        pass
+
+
+class FittedValueAxis(_Fitted, pu.ValueAxis):
+    pass
+
+
+class FittedIndexAxis(_Fitted, pu.IndexAxis):
+    _samples: tuple = ()  # the texts its width was fitted to
+
+    def set_labels(self, labels) -> None:
+        super().set_labels(labels)
+        if self.orientation in ("left", "right"):
+            # unit numbers and values: a row needs a digit's height and a gap, not a whole
+            # line (in a short presenter-mode heatmap, "1" and "2" were thinned to "2")
+            self._sizes = np.full(max(len(self.labels), 1), self._metrics.capHeight() + 4)
+
+    def fit_width(self, samples) -> None:
+        self._samples = tuple(samples)
+        super().fit_width(self._samples)
+
+    def _refit(self) -> None:
+        labels, self.labels = self.labels, None
+        self.set_labels(labels)  # each label's room (and a bottom axis's height) in this font
+        if self._samples:
+            super().fit_width(self._samples)
 
 
 class HiddenStatePanel(QWidget):
@@ -90,8 +144,8 @@ class HiddenStatePanel(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setMinimumSize(320, 240)
         self.layout().addWidget(self.view, 1)
-        self.token_axis = pu.IndexAxis("bottom")
-        self.unit_axis = pu.IndexAxis("left")
+        self.token_axis = FittedIndexAxis("bottom")
+        self.unit_axis = FittedIndexAxis("left")
         heat = self.view.addPlot(
             row=0, col=0, axisItems={"bottom": self.token_axis, "left": self.unit_axis}
         )
@@ -104,20 +158,24 @@ class HiddenStatePanel(QWidget):
         self.selection_box = QGraphicsRectItem()
         self.selection_box.setZValue(15)
         heat.addItem(self.selection_box, ignoreBounds=True)
-        self.value_axis = pu.IndexAxis("right", elide=None)  # h_t[u] written beside bar u
+        self.value_axis = FittedIndexAxis("right", elide=None)  # h_t[u] written beside bar u
         bars = self.view.addPlot(
             row=0,
             col=1,
             axisItems={
-                "left": pu.IndexAxis("left"),
+                "left": FittedIndexAxis("left"),
                 "right": self.value_axis,
-                "bottom": pu.ValueAxis("bottom"),
+                "bottom": FittedValueAxis("bottom"),
             },
         )
         pu.style_plot(bars)
         bars.getAxis("left").setStyle(showValues=False)  # the heatmap's unit labels sit beside it
         self.value_axis.setStyle(showValues=True)
         bars.invertY(True)
+        # the title spans the value column too: "t = 3 (“Bootcamps”)" in large presenter text
+        # is elided to the plot's width, which a narrow bar plot would cut to "t = 3 (“B…"
+        bars.layout.removeItem(bars.titleLabel)
+        bars.layout.addItem(bars.titleLabel, 0, 1, 1, 2)
         self.bars_title = pu.live_title(bars)
         bars.setYLink(heat)
         bars.setMouseEnabled(x=False, y=False)
@@ -128,7 +186,9 @@ class HiddenStatePanel(QWidget):
         self.color_bar = pu.color_bar(DIVERGING_LUT, self.levels, "h")
         self.view.addItem(self.color_bar, row=0, col=2)
         lines = self.view.addPlot(
-            row=1, col=0, axisItems={"bottom": pu.IndexAxis("bottom"), "left": pu.ValueAxis("left")}
+            row=1,
+            col=0,
+            axisItems={"bottom": FittedIndexAxis("bottom"), "left": FittedValueAxis("left")},
         )
         pu.style_plot(lines, left="h")  # its time axis lines up under the heatmap's
         lines.setXLink(heat)
@@ -140,7 +200,9 @@ class HiddenStatePanel(QWidget):
             line.sigPositionChanged.connect(self._on_line_moved)
             line.sigPositionChangeFinished.connect(self._on_line_moved)
         for plot in (heat, lines):
+            plot.getAxis("left").base_width = AXIS_WIDTH
             plot.getAxis("left").setWidth(AXIS_WIDTH)
+        self.token_axis.followers = (bars.getAxis("bottom"),)
         grid = self.view.ci.layout
         grid.setColumnStretchFactor(0, 5)
         grid.setColumnStretchFactor(1, 2)

@@ -4,31 +4,39 @@
 controller (also ``window.presenter``). Entering it
 
 * multiplies the application font by ``FONT_FACTOR`` (and every widget or
-  plot text that set its own font, e.g. the 10 pt axis ticks of the plots);
+  plot text that set its own font, e.g. the 10 pt axis ticks of the plots,
+  live titles and legend entries); a live title (``plot_util.live_title``)
+  is elided again for its new size, so it never runs into the next plot;
 * multiplies the width of every pyqtgraph line (curves, cursor lines) by
   ``LINE_FACTOR``; plots redraw on an analysis change, so the widths are
   re-applied after every analysis and cursor change (idempotently: a pen
   already widened is left alone);
 * switches to a high-contrast palette (white on black, yellow highlight),
   built here like ``theme.py``'s dark palette, black plot backgrounds and
-  white plot titles and axes (check and radio boxes get a visible ring);
+  legends, white plot titles and axes (check and radio boxes get a visible
+  ring);
 * asks every panel that draws its own scene (the unrolled diagram) to scale
   itself: ``panel.set_presenter_scale(FONT_FACTOR)``, 1.0 on leaving;
 * shows "Presenter mode — F5 to leave" in the status bar.
 
 Leaving restores the fonts, pens, colours and the theme that is current
 (``theme.current_theme()``: the theme menu keeps working in presenter mode),
-so presenter mode is never saved as a theme.
+so presenter mode is never saved as a theme. The docks get back the sizes
+they had (large text raised their minimums and moved the splitters).
 
 Axes that a panel gave a fixed size keep it unless the panel refits them to
-their tick font (the output bars do: pyqtgraph drops a label that does not
-fit its axis); leaving lays every plot out again at the restored sizes.
+their tick font (the output bars, the hidden-state and training plots do:
+pyqtgraph drops a label that does not fit its axis); leaving lays every plot
+out again at the restored sizes, with the room pyqtgraph kept for the labels
+before (it only ever narrows an axis by more than 10 pixels).
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QColor, QFont, QKeySequence, QPalette, QResizeEvent
 from PySide6.QtWidgets import (
@@ -40,6 +48,7 @@ from PySide6.QtWidgets import (
 )
 
 from .lesson_lock_ui import menu_named
+from .plot_util import set_live_title
 from .theme import apply_theme, current_theme
 
 FONT_FACTOR = 1.6
@@ -100,10 +109,15 @@ class Presenter:
         self._app_font: QFont | None = None
         self._palettes: list = []  # (check/radio button, palette before)
         self._widget_fonts: list = []  # (widget, its own font before)
-        self._pens: dict = {}  # plot item -> (pen before, width set)
-        self._fonts: dict = {}  # scene text item / axis -> (font before, point size set)
-        self._inks: dict = {}  # plot text item -> its dark colour before
-        self._labels: dict = {}  # plot title -> its options before
+        # weak: a plot rebuilt while presenting drops its old items, which are never restored
+        table = weakref.WeakKeyDictionary
+        self._pens = table()  # plot item -> (pen before, width set)
+        self._fonts = table()  # scene text item / axis -> (font before, point size set)
+        self._inks = table()  # plot text item -> its dark colour before
+        self._labels = table()  # plot title or legend entry -> its options before
+        self._legends = table()  # legend -> its (light theme) brush before
+        self._docks: dict = {}  # dock -> its size before
+        self._text_space = table()  # axis -> the room pyqtgraph kept for its labels before
         self.action = QAction("&Presenter mode", window)
         self.action.setObjectName("presenter_action")
         self.action.setCheckable(True)
@@ -140,6 +154,8 @@ class Presenter:
     def _enter(self, app) -> None:
         import pyqtgraph as pg
 
+        self._docks = self._dock_sizes()  # larger text may push the dock splitters
+
         # fonts a widget set itself do not follow the application font: note them first
         # (nor do widgets with a style sheet of their own, e.g. the token chips)
         own = [
@@ -155,8 +171,8 @@ class Presenter:
         app.setPalette(high_contrast_palette())
         pg.setConfigOption("background", PLOT_BG)
         pg.setConfigOption("foreground", PLOT_FG)
-        for panel in self._scalable():
-            panel.set_presenter_scale(FONT_FACTOR)
+        _flush_layouts()
+        self._scale_panels(FONT_FACTOR)
         self._restyle_plots()
 
     def _leave(self, app) -> None:
@@ -169,6 +185,8 @@ class Presenter:
         for item, color in list(self._inks.items()):
             simple = isinstance(item, QGraphicsSimpleTextItem)
             _try(item.setBrush if simple else item.setDefaultTextColor, color)
+        for item, brush in list(self._legends.items()):
+            _try(item.setBrush, brush)
         labels = dict(self._labels)
         for table in self._tables():
             table.clear()
@@ -183,11 +201,49 @@ class Presenter:
         for button, palette in self._palettes:  # after the theme: they follow it again
             _try(button.setPalette, palette)
         self._palettes = []
-        for panel in self._scalable():
-            panel.set_presenter_scale(1.0)
         for view in self._graphics_views(pg):
             view.setBackground(pg.getConfigOption("background"))
+        for axis, space in list(self._text_space.items()):
+            _try(_restore_text_space, axis, *space)
+        self._text_space.clear()
         self._relayout_plots(pg)
+        _flush_layouts()  # the docks' minimums at this size, then their sizes from before
+        self._restore_docks()
+        self._scale_panels(1.0)
+
+    def _scale_panels(self, factor: float) -> None:
+        """(Call once the widgets around the panels, e.g. the diagram's toolbar, have their
+        sizes in the new font: a panel fits its scene to its view.)"""
+        for panel in self._scalable():
+            panel.set_presenter_scale(factor)
+            # its rebuilt scene shows or hides the view's scroll bars: fit it to what is left
+            _flush_layouts()
+            QApplication.sendEvent(panel, QResizeEvent(panel.size(), panel.size()))
+
+    def _dock_sizes(self) -> dict:
+        from PySide6.QtWidgets import QDockWidget
+
+        docks = self.window.findChildren(QDockWidget)
+        # (a tab behind another counts as visible, parked off the window: no region)
+        shown = [d for d in docks if not d.isFloating() and not d.visibleRegion().isEmpty()]
+        return {d: d.size() for d in shown}
+
+    def _restore_docks(self) -> None:
+        """The docks' sizes from before (presenter minimums moved the splitters). A tab
+        brought to the front meanwhile gets the size its group had; a dock moved or
+        closed meanwhile keeps its place."""
+        before, self._docks = self._docks, {}
+        sizes = {}
+        for dock in self._dock_sizes():
+            group = [dock, *self.window.tabifiedDockWidgets(dock)]
+            size = next((before[d] for d in group if d in before), None)
+            if size is not None:
+                sizes[dock] = size
+        docks = list(sizes)
+        self.window.resizeDocks(docks, [sizes[d].width() for d in docks], Qt.Orientation.Horizontal)
+        # heights: of docks without tabs (Qt counts the tab bar under a dock against its area)
+        docks = [d for d in docks if not self.window.tabifiedDockWidgets(d)]
+        self.window.resizeDocks(docks, [sizes[d].height() for d in docks], Qt.Orientation.Vertical)
 
     def _relayout_plots(self, pg) -> None:
         """Plots measured their text while it was large: lay them out again at this size."""
@@ -207,6 +263,8 @@ class Presenter:
                     layout.invalidate()
                     layout.activate()
             QApplication.sendEvent(view, QResizeEvent(view.size(), view.size()))
+            for item in scene.items():  # at the restored widths
+                _refit_live_title(item)
 
     def _on_view_changed(self, _value) -> None:
         if self.active:
@@ -238,8 +296,11 @@ class Presenter:
                 continue
             for item in scene.items():
                 if isinstance(item, pg.LabelItem):
-                    self._restyle_label(item)
+                    self._restyle_label(item, pg)
+                elif isinstance(item, pg.LegendItem):
+                    self._darken_legend(item)
                 elif isinstance(item, pg.AxisItem):
+                    self._text_space.setdefault(item, (item.textWidth, item.textHeight))
                     item.setPen(PLOT_FG)
                     item.setTextPen(PLOT_FG)
                     self._scale_tick_font(item)
@@ -288,13 +349,27 @@ class Presenter:
         big = scaled_font(font, FONT_FACTOR)
         self._fonts[item] = (QFont(font), big.pointSizeF())
         item.setFont(big)
+        _refit_live_title(item)
 
-    def _restyle_label(self, item) -> None:
-        """A plot title in white (its size stays: a larger title re-lays out the plot)."""
-        if item in self._labels or not item.text.strip():
+    def _restyle_label(self, item, pg) -> None:
+        """A plot title or legend entry in white; a legend entry ``FONT_FACTOR`` times
+        larger (a title keeps its size: centred over its plot, a larger one ran into the
+        next plot's, and its row already has room for a large live title)."""
+        if not item.text.strip():
             return  # an empty title row must stay empty
-        self._labels[item] = dict(item.opts)
-        item.setText(item.text, **{**item.opts, "color": PLOT_FG})
+        before = self._labels.setdefault(item, dict(item.opts))
+        look = {"color": PLOT_FG}
+        if isinstance(item.parentItem(), pg.LegendItem):
+            look["size"] = _scaled_size(before.get("size"))
+        if all(item.opts.get(k) == v for k, v in look.items()):
+            return  # done already
+        item.setText(item.text, **{**item.opts, **look})
+
+    def _darken_legend(self, item) -> None:
+        """A legend's half-transparent theme background would be grey behind white text."""
+        if item not in self._legends:
+            self._legends[item] = item.brush()
+            item.setBrush((*QColor(PLOT_BG).getRgb()[:3], 200))
 
     def _brighten(self, item) -> None:
         """Plot text drawn in the light theme's dark ink would vanish on black."""
@@ -319,19 +394,54 @@ class Presenter:
         self._fonts[axis] = (QFont(font), big.pointSizeF())
         axis.setTickFont(big)
 
-    def _tables(self) -> tuple[dict, ...]:
-        return (self._pens, self._fonts, self._inks, self._labels)
+    def _tables(self) -> tuple:
+        return (self._pens, self._fonts, self._inks, self._labels, self._legends)
 
     def _forget_deleted(self) -> None:
-        """Drop items a redraw removed (their C++ side may be gone)."""
+        """Drop items whose C++ side is gone. Items only out of their scene for now (a
+        plot a panel took out of its layout) are kept, to be restored on leaving."""
         for table in self._tables():
             for item in list(table):
-                try:
-                    alive = item.scene() is not None
-                except RuntimeError:
-                    alive = False
-                if not alive:
+                if not shiboken6.isValid(item):
                     del table[item]
+
+
+def _scaled_size(size):
+    """A LabelItem size such as "10pt", ``FONT_FACTOR`` times larger (None stays None)."""
+    if isinstance(size, str) and size.endswith("pt"):
+        return f"{float(size[:-2]) * FONT_FACTOR:g}pt"
+    return size
+
+
+def _refit_live_title(item) -> None:
+    """A live plot title (``plot_util.live_title``) was elided for its old font: elide its
+    full text (kept as its tooltip) again, or it runs past its plot into the next one."""
+    import pyqtgraph as pg
+
+    if (
+        isinstance(item, QGraphicsSimpleTextItem)
+        and isinstance(item.parentItem(), pg.LabelItem)
+        and item.toolTip()
+    ):
+        set_live_title(item, item.toolTip())
+
+
+def _flush_layouts(rounds: int = 3) -> None:
+    """Lay the widgets out now for the new font (Qt would do it on the next event loop):
+    the posted font, polish and layout events; a layout that changes asks its parent
+    again, hence a few rounds."""
+    for _ in range(rounds):
+        QApplication.sendPostedEvents()
+
+
+def _restore_text_space(axis, width: float, height: float) -> None:
+    """pyqtgraph widens an axis for large labels and narrows it only when it is more than
+    10 pixels too wide: give it back the room it had, so the plots keep their sizes."""
+    axis.textWidth, axis.textHeight = width, height
+    if axis.orientation in ("left", "right"):
+        axis._updateWidth()
+    else:
+        axis._updateHeight()
 
 
 def _set_font(item):

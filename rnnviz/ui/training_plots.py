@@ -13,6 +13,10 @@ Four plots share one x axis, the update number k = 1 .. len(history):
 * each parameter's raw gradient norm ||dL/dW||, log scale (what PyTorch's
   ``clip_grad_norm_`` reports is the global, pre-clip one above).
 
+Axes are sized for their tick font (presenter mode enlarges it): the left
+axis width grows with it, and the label of the last update may reach a
+little past the end of the x axis instead of being dropped.
+
 Log axes map zeros and non-finite values to gaps (pyqtgraph draws NaN as a
 break), so a gradient of exactly 0 is hidden rather than drawn at -inf.
 Redraws are incremental: when the history only grew, just the new snapshots
@@ -26,6 +30,7 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
@@ -50,6 +55,52 @@ RAW_RGB, SMOOTH_RGB = (125, 160, 205), pu.ACCENT
 BEFORE_RGB, AFTER_RGB = pu.HIGHLIGHT, (0, 158, 115)  # Okabe-Ito vermillion / bluish green
 ACCURACY_RGB = (0, 158, 115)  # its own plot, no key: green reads as "right"
 STOP_RGB = (204, 0, 0)
+AXIS_WIDTH = 58  # the left axes at 10 pt: aligned columns whatever the tick labels
+LOG_LABELS = (1, 2, 5, 3, 4, 6, 7, 8, 9)  # within a decade, the labels kept first
+LEGEND_OFFSET = (-6, 4)  # the weights' key, from the top right corner of its plot
+LEGEND_PADS = (9, 2)  # its padding (pyqtgraph's), and when the plot is short of room
+
+
+class FittedAxis(pg.AxisItem):
+    """An axis sized for its tick font. A left axis is ``AXIS_WIDTH`` wide at 10 pt and
+    grows with the font (or the axis title runs into the tick labels); a bottom axis's
+    labels may reach past its ends by half a four-digit number, so the label of the
+    last update is drawn rather than dropped (pyqtgraph hides any that overhang)."""
+
+    def setTickFont(self, font) -> None:  # noqa: N802 (Qt API)
+        super().setTickFont(font)
+        font = font if font is not None else pu.font()
+        if self.orientation == "left":
+            self.setWidth(round(AXIS_WIDTH * font.pointSizeF() / pu.FONT_PT))
+        elif self.orientation == "bottom":
+            overhang = QFontMetricsF(font).horizontalAdvance("0000") / 2
+            self.setStyle(hideOverlappingLabels=round(overhang))
+
+    def tickValues(self, minVal, maxVal, size):  # noqa: N802, N803 (pyqtgraph API)
+        levels = super().tickValues(minVal, maxVal, size)
+        if self.orientation != "bottom":
+            return levels
+        # updates count from 1: a "0" reaching past the start of the axis means nothing
+        return [(spacing, [v for v in values if v >= 1]) for spacing, values in levels]
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):  # noqa: N802, N803 (pyqtgraph API)
+        """Less than about two decades: pyqtgraph labels every 2..9 x 10^k and, in a short
+        plot or a large font, the labels pile up. Keep the labels that do not overlap (1, 2
+        and 5 first); the others become a lower level, labelled only if there is room."""
+        levels = super().logTickValues(minVal, maxVal, size, stdTicks)
+        if self.orientation != "left" or len(levels) != 1 or levels[0][0] is not None:
+            return levels  # whole decades labelled: pyqtgraph thins the rest itself
+        values = levels[0][1]
+        pixels = size / max(maxVal - minVal, 1e-12)  # per decade
+        font = self.style["tickFont"] or pu.font()
+        digit = QFontMetricsF(font).capHeight()
+        need = max(0.8 * digit, digit - 2)  # digits may touch (as at 10 pt), not pile up
+        kept: list[float] = []
+        rank = {m: i for i, m in enumerate(LOG_LABELS)}
+        for v in sorted(values, key=lambda v: rank.get(round(10 ** (v % 1)), len(rank))):
+            if all(abs(v - k) * pixels >= need for k in kept):
+                kept.append(v)
+        return [(None, sorted(kept)), (None, [v for v in values if v not in kept])]
 
 
 class HistoryColumns:
@@ -161,20 +212,22 @@ class TrainingPlots(QWidget):
         self.mode = "grid"  # how the plots are laid out (see _arrange)
         self._few: bool | None = None  # the x axes tick every update (short runs)
         self._threshold_shown: tuple | None = None
+        self._legend_fit: tuple = ()  # (entry height, entries, columns, padding) of the key
         self._build_plots()
 
     # -- building -------------------------------------------------------------
     def _plot(
         self, row: int, col: int, left: str, log: bool = False, legend: bool = False
     ) -> pg.PlotItem:
-        plot = self.view.addPlot(row=row, col=col)
-        pu.style_plot(plot, left=left, bottom="update")
+        axes = {side: FittedAxis(side) for side in ("left", "bottom")}
+        plot = self.view.addPlot(row=row, col=col, axisItems=axes)
+        pu.style_plot(plot, left=left, bottom="update")  # 10 pt ticks: the fitted sizes
         plot.setLogMode(y=log)
         # no grid: redrawing its (log-minor) lines every frame would double the paint cost
-        plot.getAxis("left").setWidth(58)  # aligned columns whatever the tick labels
         if legend:
             brush = (*pu.theme_rgb("background"), 170)  # curves stay visible behind it
-            plot.addLegend(offset=(-6, 4), labelTextSize=f"{pu.FONT_PT}pt", brush=brush)
+            plot.addLegend(offset=LEGEND_OFFSET, labelTextSize=f"{pu.FONT_PT}pt", brush=brush)
+            plot.vb.sigResized.connect(self._fit_legend)
         return plot
 
     @staticmethod
@@ -243,20 +296,24 @@ class TrainingPlots(QWidget):
         """ "grid": 2 x 2; a narrow dock ("column") or a short one ("row") shows the loss
         and the gradient norm only (the status line still gives the accuracy)."""
         self.mode = mode
-        layout = self.view.ci
+        # the Qt grid itself: pyqtgraph's removeItem also takes a plot out of the scene,
+        # and presenter mode (which restyles what is in the scene) would miss it
+        grid = self.view.ci.layout
         places = {
             self.loss_plot: (0, 0),
             self.norm_plot: {"grid": (0, 1), "row": (0, 1), "column": (1, 0)}[mode],
             self.accuracy_plot: (1, 0) if mode == "grid" else None,
             self.params_plot: (1, 1) if mode == "grid" else None,
         }
+        in_grid = {id(grid.itemAt(i)) for i in range(grid.count())}
         for plot in places:
-            if plot in layout.items:
-                layout.removeItem(plot)
+            if id(plot) in in_grid:
+                grid.removeItem(plot)
         for plot, place in places.items():
             plot.setVisible(place is not None)
             if place is not None:
-                layout.addItem(plot, *place)
+                grid.addItem(plot, *place)
+        grid.activate()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 (Qt API)
         super().resizeEvent(event)
@@ -375,8 +432,37 @@ class TrainingPlots(QWidget):
             if curve is None:
                 rgb = pu.UNIT_COLORS[i % len(pu.UNIT_COLORS)]
                 curve = self.param_curves[name] = self._curve(self.params_plot, rgb, 1.5, name)
+                label = self.params_plot.legend.items[-1][1]
+                label.geometryChanged.connect(self._fit_legend)  # a new size (presenter mode)
+                self._fit_legend()
             curve.setData(*pu.peak_decimate(x, _finite(values)))
         pu.set_live_title(self.params_title, "each weight's gradient norm (before clipping)")
+
+    def _fit_legend(self, *_) -> None:
+        """More columns for the weights' key when its rows would run off the bottom of the
+        plot (large presenter-mode entries in a short plot), as many as fit its width;
+        still too big, its padding shrinks (the plot clips what sticks out)."""
+        legend = self.params_plot.legend
+        if legend is None or not legend.items:
+            return
+        n = len(legend.items)
+        texts = [label.item.boundingRect() for _sample, label in legend.items]
+        row = max(max(r.height() for r in texts), 1.0)
+        column = max(r.width() for r in texts) + 30  # the line sample and gaps
+        width, height = self.params_plot.vb.width(), self.params_plot.vb.height()
+        for pad in LEGEND_PADS:  # (the box's far padding may be cut: it has no text)
+            rows = max(1, int((height - LEGEND_OFFSET[1] - pad) // row))
+            most = max(1, int((width + LEGEND_OFFSET[0] - pad) // column))
+            columns = min(-(-n // rows), most)  # never wider than the plot
+            if -(-n // columns) <= rows:
+                break
+        fit = (row, n, columns, pad)
+        if fit == self._legend_fit:
+            return  # (resizing the box moves its entries, which calls this again)
+        self._legend_fit = fit
+        legend.layout.setContentsMargins(pad, pad, pad, pad)
+        legend.setColumnCount(columns)
+        legend.updateSize()  # the box around entries that changed size
 
     def _on_log_toggled(self, on: bool) -> None:
         self._log_chosen = True
