@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 from lesson_driver import LessonDriver
+from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QApplication
 
 from rnnviz import presets
 from rnnviz.lessons import facts as F
@@ -157,3 +159,20 @@ def test_highlight_frames_follow_the_step_and_ui_facts_read_the_widgets(qtbot, w
     facts = lessons.ui_facts()
     assert facts["lab_threshold"] == 2.5 and facts["lab_steps_run"] == 0
     assert facts["lab_diverged"] == []
+
+
+def test_a_running_lesson_fits_a_1280_px_window(qtbot, window):
+    # the Lesson dock takes a column of its own: the other docks must make room for it,
+    # in the app's own font (make_app raises it to at least 10 pt)
+    app = QApplication.instance()
+    font = app.font()
+    bigger = QFont(font)
+    bigger.setPointSizeF(max(10.0, font.pointSizeF()))
+    app.setFont(bigger)
+    try:
+        assert window.lessons.start(library.get("05-vanishing-and-exploding.json"))
+        window.lessons.panel.go_to(1)  # backward phase, the unit box shown in Show the math
+        qtbot.wait(50)
+        assert window.width() == 1280 and window.minimumSizeHint().width() <= 1280
+    finally:
+        app.setFont(font)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QEvent, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QKeySequence, QShortcut, QTextCursor, QTextDocument
 from PySide6.QtWidgets import (
     QApplication,
@@ -84,6 +84,24 @@ class _Browser(QTextBrowser):
         return after.charFormat().toolTip() or cursor.charFormat().toolTip()
 
 
+class _ShrinkingCombo(QComboBox):
+    """Its whole text when there is room, shortened ("W_xh, W_hh, W…") when there is not:
+    with a lesson running, the full row pushed a 1280 px window to 1296 px."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.setMinimumContentsLength(6)
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt override)
+        hint = super().sizeHint()
+        widest = max((self.itemText(i) for i in range(self.count())), key=len, default="")
+        extra = self.fontMetrics().horizontalAdvance(widest) - self.fontMetrics().horizontalAdvance(
+            "x" * self.minimumContentsLength()
+        )
+        return QSize(hint.width() + max(extra, 0), hint.height())
+
+
 class MathPanel(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -118,7 +136,7 @@ class MathPanel(QWidget):
         row.addWidget(self.phase_combo)
         row.addSpacing(8)
         row.addWidget(QLabel("Notation"))
-        self.notation_combo = QComboBox()
+        self.notation_combo = _ShrinkingCombo()
         for key, notation in mathtext.NOTATIONS.items():
             self.notation_combo.addItem(notation.label, key)
         self.notation_combo.setToolTip(

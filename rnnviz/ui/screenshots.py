@@ -20,7 +20,7 @@ SIZES = ((1280, 800), (1920, 1080))
 PRESETS = ("hello", "ai-planet")
 CURSOR = 2  # 0-based: t = 3, a step with history behind it and steps still ahead
 # (built-in lesson file, 0-based step): a lesson running beside the panels it talks about
-LESSON_STEPS = (("02-one-step-by-hand.json", 2), ("06-gradient-clipping.json", 5))
+LESSON_STEPS = (("02-one-step-by-hand.json", 2), ("05-vanishing-and-exploding.json", 1))
 
 
 def _settle(app, ms: int = 150) -> None:
