@@ -10,12 +10,13 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QPalette, QWheelEvent
-from PySide6.QtWidgets import QApplication, QGraphicsRectItem, QToolTip
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from rnnviz.engine.spec import Spec
 from rnnviz.engine.trace import Config, run
 from rnnviz.session import Session
 from rnnviz.ui.colors import SEQUENTIAL_LUT, diverging_rgb
+from rnnviz.ui.diagram_items import CellRef, CellStrip
 from rnnviz.ui.diagram_panel import DiagramPanel
 from rnnviz.ui.diagram_tips import grad_label, short
 
@@ -121,7 +122,7 @@ def test_cursor_moves_do_not_rebuild_the_scene(planet):
     count = len(planet.scene.items())
     for t in (4, 0, 3):
         planet.session.set_cursor(t)
-    assert planet.unit_item(3, 1) is cell
+    assert planet.unit_item(3, 1).strip is cell.strip  # the same scene item, refilled
     assert len(planet.scene.items()) == count
 
 
@@ -216,7 +217,7 @@ def test_rendered_cell_shows_its_colour_and_hides_numbers_when_small(hello, qtbo
     assert len(set(c.rgb() for c in row)) > 2  # the value is written in the cell
     hello.view.resetTransform()
     hello.view.scale(0.25, 0.25)  # cells 6 px high: numbers would be noise
-    hello.view.centerOn(item)
+    hello.view.centerOn(item.sceneBoundingRect().center())
     image = hello.view.grab().toImage()
     rect = hello.view.mapFromScene(item.sceneBoundingRect()).boundingRect()
     inner = [
@@ -666,6 +667,6 @@ def test_the_exported_diagram_has_every_column_filled(qtbot):
     trace = panel.state.analysis.trace
     scene = panel.export_scene()
     for t in (40, 70, 99):  # far off screen at the start
-        cell = scene.items(panel._geo.cell(t + 1, 5).center())
-        rects = [it for it in cell if isinstance(it, QGraphicsRectItem) and it.rect().height() < 10]
-        assert brush_rgb(rects[0]) == tuple(diverging_rgb(trace.hs[t, 5], 1.0))
+        at = panel._geo.cell(t + 1, 5).center()
+        (strip,) = [it for it in scene.items(at) if isinstance(it, CellStrip)]
+        assert brush_rgb(CellRef(strip, 5)) == tuple(diverging_rgb(trace.hs[t, 5], 1.0))

@@ -295,6 +295,55 @@ class ArrowItem(QGraphicsPathItem):
         self._on_hover(None)
 
 
+class CellStrip(QGraphicsItem):
+    """One column's hidden cells in one cached item.
+
+    64 rectangle items per column made every scrolling repaint at T = 100 walk and
+    draw 6,400 items; one item per column paints its cells once into a pixmap and
+    blits it until the colours (a new analysis) or the zoom change."""
+
+    def __init__(self, rects: list[QRectF], pen: QPen) -> None:
+        super().__init__()
+        self.rects, self._pen = rects, pen
+        self._brushes = [_brush(128, 128, 128)] * len(rects)
+        bounds = QRectF(rects[0]).united(rects[-1]) if rects else QRectF()
+        self._bounds = bounds.adjusted(-1, -1, 1, 1)  # the outline's half width
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+
+    def set_colors(self, rgb_row: list) -> None:
+        self._brushes = [_brush(*rgb) for rgb in rgb_row]
+        self.update()
+
+    def brush(self, u: int) -> QBrush:
+        return self._brushes[u]
+
+    def boundingRect(self) -> QRectF:
+        return self._bounds
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        painter.setPen(self._pen)
+        for rect, brush in zip(self.rects, self._brushes, strict=True):
+            painter.setBrush(brush)
+            painter.drawRect(rect)
+
+
+@dataclass(frozen=True)
+class CellRef:
+    """One cell of a CellStrip, shaped like a rectangle item (tests, hit areas, tooltips)."""
+
+    strip: CellStrip
+    u: int
+
+    def brush(self) -> QBrush:
+        return self.strip.brush(self.u)
+
+    def rect(self) -> QRectF:
+        return QRectF(self.strip.rects[self.u])
+
+    def sceneBoundingRect(self) -> QRectF:  # noqa: N802 (the QGraphicsItem name)
+        return self.strip.mapRectToScene(self.rect())
+
+
 class CellValues(QGraphicsItem):
     """The numbers inside one column's hidden cells, drawn only when they are legible."""
 
@@ -401,12 +450,10 @@ class Column:
             # antialiased rounded boxes were 40% of a scrolling repaint: draw them once
             box.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
             self.items.append(box)
-        # cells after their box with the same z: drawn on top without a setZValue per cell
-        w, h, x = geo.CW - 2 * geo.cell_x, geo.cell_h, geo.left(i) + geo.cell_x
+        # cells after their box with the same z: drawn on top without a setZValue
         cell_pen = QPen(Qt.PenStyle.NoPen) if geo.strip else QPen(style.line, 0)
-        self.cells = [scene.addRect(x, geo.cell(i, u).top(), w, h, cell_pen) for u in range(geo.H)]
-        self.items += self.cells
-        values = None if geo.strip else CellValues(geo.hbox(i), h, geo.value_px)
+        self.cells = self._add(scene, CellStrip([geo.cell(i, u) for u in range(geo.H)], cell_pen))
+        values = None if geo.strip else CellValues(geo.hbox(i), geo.cell_h, geo.value_px)
         self.values = None if values is None else self._add(scene, values)
         if i == 0:
             self._build_h0_texts(scene, style)
@@ -483,8 +530,7 @@ class Column:
                 label.setPos(a.x() + 3 + gap, a.y() - r.height() / 2)
 
     def fill_cells(self, rgb_row: list, values: list | None) -> None:
-        for item, rgb in zip(self.cells, rgb_row, strict=True):
-            item.setBrush(_brush(*rgb))
+        self.cells.set_colors(rgb_row)
         if self.values is not None:
             self.values.set_cells(values)
 

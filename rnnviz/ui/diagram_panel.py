@@ -26,7 +26,6 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QVariantAnimation
 from PySide6.QtGui import QColor, QPainterPath, QPalette, QPen, QPixmapCache
 from PySide6.QtWidgets import (
     QGraphicsItem,
-    QGraphicsRectItem,
     QGraphicsScene,
     QToolTip,
     QVBoxLayout,
@@ -40,6 +39,7 @@ from .diagram_items import (
     HIGHLIGHT,
     MATRICES,
     ArrowItem,
+    CellRef,
     Column,
     DiagramView,
     Geometry,
@@ -98,10 +98,10 @@ class DiagramPanel(QWidget):
         """Scene rectangle of timestep t's column (t 0-based, like state.cursor)."""
         return self._geo.column_rect(t)
 
-    def unit_item(self, t: int, u: int) -> QGraphicsRectItem:
+    def unit_item(self, t: int, u: int) -> CellRef:
         """The cell of unit u at step t (t = -1 is h_0); its brush is the value's colour."""
         self._fill_column(t + 1)
-        return self._columns[t + 1].cells[u]
+        return CellRef(self._columns[t + 1].cells, u)
 
     def arrow_items(self, matrix: str) -> list[ArrowItem]:
         """Every use of one shared matrix ("W_xh", "W_hh", "W_hy"): T arrows."""
