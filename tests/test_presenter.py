@@ -204,15 +204,7 @@ def test_diagram_text_and_arrows_grow_and_come_back_exactly(qtbot, window):
 
 def drawn_labels(axis) -> list[str]:
     """The tick texts pyqtgraph actually draws on ``axis`` (it drops those that do not fit)."""
-    from PySide6.QtGui import QImage, QPainter
-
-    image = QImage(8, 8, QImage.Format.Format_ARGB32)
-    painter = QPainter(image)
-    try:
-        specs = axis.generateDrawSpecs(painter)
-    finally:
-        painter.end()
-    return [] if specs is None else [text for _rect, _flags, text in specs[2]]
+    return [text for _rect, text in drawn(axis)]
 
 
 @pytest.mark.parametrize("preset", ["sentiment", "hello", "ice-cream"])
