@@ -37,6 +37,13 @@ def make_app(argv: list[str] | None = None) -> QApplication:
 
     pg.setConfigOptions(antialias=True)
     apply_theme(app, DEFAULT_THEME)  # Fusion + palette + plot colours, before any plot exists
+    if getattr(app, "rnnviz_gc", None) is None:
+        # Python's collector runs from a timer in the event loop, never at a random allocation:
+        # freeing widgets left in reference cycles (closed menus and dialogs) while Qt holds
+        # its connection lock deadlocked a test run (a destructor waiting on that lock)
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        app.rnnviz_gc = GarbageCollector(interval=0.5)
     return app
 
 
